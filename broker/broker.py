@@ -1,0 +1,357 @@
+"""``ServiceBroker``: creates services, starts and stops them in Moleculer's order, routes calls and events.
+
+Timeouts and delays are in milliseconds, as in Moleculer (they travel in the protocol's ``timeout`` field);
+cache TTLs are in seconds, as in Moleculer's cachers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from . import loader
+from .builtin_middlewares import _normalise_policy, builtin_middlewares
+from .context import Context
+from .errors import BrokerOptionsError, MoleculerError, MoleculerServerError, ServiceSchemaError
+from .events import EventBus
+from .logger import create_broker_logger
+from .middleware import MiddlewareHandler
+from .registry import Action, Registry
+from .service import Service, full_service_name
+from .utils import ensure_list, generate_node_id
+
+__all__ = ["ServiceBroker"]
+
+_NO_FALLBACK = object()
+
+DEFAULT_RETRY_POLICY: dict[str, Any] = {
+    "enabled": False,
+    "retries": 5,
+    "delay": 100,
+    "max_delay": 1000,
+    "factor": 2,
+    "check": lambda err: bool(getattr(err, "retryable", False)),
+}
+
+
+class ServiceBroker:
+    """The service broker: ``create_service``, ``start``/``stop``, ``call``, ``emit``, ``broadcast``."""
+
+    def __init__(
+        self,
+        namespace: str = "",
+        node_id: str | None = None,
+        logger: bool | logging.Logger = True,
+        log_level: str | int = "info",
+        cacher: Any = None,
+        validator: Any = True,
+        middlewares: Iterable[Any] | None = None,
+        request_timeout: float = 0,
+        retry_policy: dict[str, Any] | None = None,
+        max_call_level: int = 0,
+        dependency_interval: float = 1000,
+        dependency_timeout: float = 0,
+        transporter: Any = None,
+        metadata: dict[str, Any] | None = None,
+        created: Any = None,
+        started: Any = None,
+        stopped: Any = None,
+    ) -> None:
+        if transporter is not None:
+            raise NotImplementedError("Transporters arrive in a later release; this broker is local only.")
+        self.namespace = namespace
+        self.node_id = node_id or generate_node_id()
+        self.metadata = metadata or {}
+        self.logger = create_broker_logger(self.node_id, logger, log_level)
+        self.request_timeout = request_timeout
+        self.retry_policy = {**DEFAULT_RETRY_POLICY, **_normalise_policy(retry_policy or {})}
+        self.max_call_level = max_call_level
+        self.dependency_interval = dependency_interval
+        self.dependency_timeout = dependency_timeout
+        self.options = {"created": created, "started": started, "stopped": stopped}
+        self.validator = _resolve_validator(validator)
+        self.cacher = None
+        if cacher is not None and cacher is not False:
+            from .cacher import resolve_cacher
+
+            self.cacher = resolve_cacher(cacher)
+            self.cacher.init(self)
+        self.registry = Registry(self.node_id)
+        self.events = EventBus(self)
+        self.services: list[Service] = []
+        self.started = False
+        self.stopping = False
+        self._starting = False
+        self._start_tasks: set[asyncio.Task[Any]] = set()
+        self._services_changed = asyncio.Event()
+        self.middlewares = MiddlewareHandler(self)
+        for middleware in ensure_list(middlewares):
+            self.middlewares.add(middleware)
+        for middleware in builtin_middlewares(self):
+            self.middlewares.add(middleware)
+        self.call = self.middlewares.wrap_method("call", self.call)  # type: ignore[method-assign]
+        self.emit = self.middlewares.wrap_method("emit", self.emit)  # type: ignore[method-assign]
+        self.broadcast = self.middlewares.wrap_method("broadcast", self.broadcast)  # type: ignore[method-assign]
+        self.middlewares.call_sync("created", self)
+        if created is not None:
+            created(self)
+
+    # -- services -------------------------------------------------------------------------------------------
+
+    def get_logger(self, module: str) -> logging.Logger:
+        """The logger of one module or service (a child of the broker's logger)."""
+        return self.logger.getChild(module.replace(".", "_"))
+
+    def create_service(self, schema: Any, schema_mods: dict[str, Any] | None = None) -> Service:
+        """Create a service from a dict schema or a ``Service`` subclass (started at once if the broker runs)."""
+        if schema_mods:
+            schema = {"mixins": [schema], **schema_mods}
+        service_cls = schema if isinstance(schema, type) and issubclass(schema, Service) else Service
+        service = service_cls(self, schema)
+        self.services.append(service)
+        self.middlewares.call_sync("service_created", service)
+        self.logger.debug("Service '%s' is created.", service.full_name)
+        if self.started or self._starting:
+            task = asyncio.get_running_loop().create_task(service._start())
+            self._start_tasks.add(task)
+            task.add_done_callback(self._start_tasks.discard)
+        return service
+
+    def load_service(self, path: str) -> Service:
+        """Load one ``*.service.py`` file (see ``broker.loader``)."""
+        return self.create_service(loader.load_schema(path))
+
+    def load_services(self, folder: str = "./services", file_mask: str = "**/*.service.py") -> int:
+        """Load every service file under ``folder``; returns how many were created."""
+        paths = loader.find_service_files(folder, file_mask)
+        for path in paths:
+            self.load_service(path)
+        return len(paths)
+
+    def get_local_service(self, name: str | dict[str, Any], version: Any = None) -> Service | None:
+        """A local service by name (and version), or by full name such as ``v2.posts``."""
+        if isinstance(name, dict):
+            name, version = name.get("name", ""), name.get("version")
+        for service in self.services:
+            if version is None and (service.full_name == name or service.name == name):
+                return service
+            if version is not None and service.name == name and service.version == version:
+                return service
+        return None
+
+    async def destroy_service(self, service: Service | str) -> None:
+        """Stop one service and remove it from the broker."""
+        svc = self.get_local_service(service) if isinstance(service, str) else service
+        if svc is None:
+            return
+        self.unregister_local_service(svc)
+        await svc._stop()
+        self.services.remove(svc)
+
+    def register_local_service(self, service: Service) -> None:
+        """Called by a service once its ``started`` handlers finished: from now on it is callable."""
+        self.registry.register_service(service)
+        self._notify_services_changed()
+
+    def unregister_local_service(self, service: Service) -> None:
+        self.registry.unregister_service(service)
+        self._notify_services_changed()
+
+    def _notify_services_changed(self) -> None:
+        self._services_changed.set()
+        self._services_changed = asyncio.Event()
+        if not self.stopping:
+            self.events.fire_local("$services.changed", {"localService": True})
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start every service in parallel; raise the first ``started`` failure (the others keep starting)."""
+        self._check_dependency_cycles()
+        self._starting = True
+        await self.middlewares.call_async("starting", self)
+        tasks = [asyncio.ensure_future(service._start()) for service in list(self.services)]
+        self._start_tasks.update(tasks)
+        for task in tasks:
+            task.add_done_callback(self._start_tasks.discard)
+        if tasks:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if task.exception() is not None:
+                    self._starting = False
+                    self.logger.error("Unable to start all services.", exc_info=task.exception())
+                    raise task.exception()  # type: ignore[misc]
+        self._starting = False
+        self.started = True
+        self.events.fire_local("$broker.started", None)
+        await self.middlewares.call_async("started", self)
+        if self.options["started"] is not None:
+            await _maybe_await(self.options["started"](self))
+        self.logger.info("ServiceBroker with %d service(s) started successfully.", len(self.services))
+
+    async def stop(self) -> None:
+        """Unregister every service, stop them in parallel, then close the cacher; errors are logged."""
+        self.started = False
+        for task in list(self._start_tasks):
+            task.cancel()
+        await self.middlewares.call_async("stopping", self, reverse=True)
+        self.stopping = True
+        for service in list(self.registry.services):
+            self.registry.unregister_service(service)
+        results = await asyncio.gather(*(s._stop() for s in self.services), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                self.logger.error("Unable to stop a service.", exc_info=result)
+        if self.cacher is not None:
+            await self.cacher.close()
+        await self.middlewares.call_async("stopped", self, reverse=True)
+        if self.options["stopped"] is not None:
+            await _maybe_await(self.options["stopped"](self))
+        self.events.fire_local("$broker.stopped", None)
+        self.stopping = False
+        self.logger.info("ServiceBroker is stopped. Good bye.")
+
+    async def __aenter__(self) -> ServiceBroker:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.stop()
+
+    def _check_dependency_cycles(self) -> None:
+        """Local services that depend on each other in a circle would wait forever: refuse to start them."""
+        graph = {s.full_name: [_dependency_name(d) for d in s.dependencies] for s in self.services}
+        visiting: list[str] = []
+        done: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in done or name not in graph:
+                return
+            if name in visiting:
+                cycle = [*visiting[visiting.index(name) :], name]
+                raise ServiceSchemaError(
+                    f"Circular service dependencies: {' -> '.join(cycle)}. Remove one of them from "
+                    "'dependencies' and wait for it with wait_for_services() in a started task instead.",
+                    {"cycle": cycle},
+                )
+            visiting.append(name)
+            for dep in graph[name]:
+                visit(dep)
+            visiting.pop()
+            done.add(name)
+
+        for name in graph:
+            visit(name)
+
+    async def wait_for_services(
+        self, services: Any, timeout: float = 0, interval: float | None = None
+    ) -> dict[str, Any]:
+        """Wait (without polling) until every named service is registered; ``timeout`` in ms, 0 = forever."""
+        names = [_dependency_name(s) for s in ensure_list(services)]
+        log_every = (interval or self.dependency_interval) / 1000
+        deadline = time.monotonic() + timeout / 1000 if timeout else None
+        while True:
+            statuses = [{"name": n, "available": self.registry.has_service(n)} for n in names]
+            if all(s["available"] for s in statuses):
+                return {"services": names, "statuses": statuses}
+            if deadline is not None and time.monotonic() >= deadline:
+                raise MoleculerServerError(
+                    "Services waiting is timed out.",
+                    500,
+                    "WAITFOR_SERVICES",
+                    {"services": names, "statuses": statuses},
+                )
+            missing = [s["name"] for s in statuses if not s["available"]]
+            self.logger.info("Waiting for service(s) '%s'...", ", ".join(missing))
+            wait = log_every if deadline is None else max(0.0, min(log_every, deadline - time.monotonic()))
+            try:
+                await asyncio.wait_for(self._services_changed.wait(), wait)
+            except TimeoutError:
+                pass
+
+    # -- calls and events ----------------------------------------------------------------------------------
+
+    async def call(
+        self,
+        action_name: str,
+        params: Any = None,
+        *,
+        meta: dict[str, Any] | None = None,
+        parent_ctx: Context | None = None,
+        node_id: str | None = None,
+        **options: Any,
+    ) -> Any:
+        """Call an action by its full name: ``await broker.call("posts.get", {"id": 5}, meta={...})``."""
+        endpoints = self.registry.actions.get(action_name)
+        if endpoints is None or node_id is not None:
+            endpoint = self.registry.get_action_endpoint(action_name, node_id)
+        else:
+            endpoint = endpoints.next()
+        ctx = Context.create(self, endpoint, params, meta, parent_ctx, options)
+        return await self._run(ctx, endpoint.action, endpoint.handler, parent_ctx, options)
+
+    async def call_action(self, act: Action, params: Any = None, **options: Any) -> Any:
+        """Call a local action object directly (``service.actions.x()``), bypassing the registry."""
+        parent_ctx = options.pop("parent_ctx", None)
+        ctx = Context.create(self, None, params, options.pop("meta", None), parent_ctx, options)
+        ctx.action, ctx.service = act, act.service
+        return await self._run(ctx, act, act.handler, parent_ctx, options)
+
+    async def _run(self, ctx: Context, act: Action, handler: Any, parent: Context | None, options: dict) -> Any:
+        timeout = options.get("timeout") if options else None
+        if timeout is None:
+            timeout = act.definition.get("timeout") or self.request_timeout
+        if timeout:
+            ctx.timeout = timeout
+            ctx.start_time = time.monotonic()
+        try:
+            return await handler(ctx)
+        except Exception as err:
+            fallback = options.get("fallback_response", _NO_FALLBACK) if options else _NO_FALLBACK
+            if fallback is _NO_FALLBACK:
+                if isinstance(err, MoleculerError) and err.node_id is None:
+                    err.node_id = self.node_id
+                raise
+            return await _maybe_await(fallback(ctx, err)) if callable(fallback) else fallback
+        finally:
+            if parent is not None and ctx.meta is not parent.meta:
+                parent.meta.update(ctx.meta)
+
+    async def emit(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
+        """Balanced event: one handler per subscribing group; handler errors are logged, never raised."""
+        return await self.events.emit(event_name, payload, groups, **options)
+
+    async def broadcast(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
+        """Deliver an event to every subscriber (``throw_error=True`` re-raises a handler's error)."""
+        return await self.events.broadcast(event_name, payload, groups, **options)
+
+    async def broadcast_local(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
+        """Broadcast to this node's subscribers only."""
+        return await self.events.broadcast(event_name, payload, groups, **options)
+
+
+def _dependency_name(dep: Any) -> str:
+    if isinstance(dep, dict):
+        return full_service_name(dep.get("name", ""), dep.get("version"))
+    return str(dep)
+
+
+def _resolve_validator(option: Any) -> Any:
+    if option is False or option is None:
+        return None
+    if option is True:
+        from .validation import Validator
+
+        return Validator()
+    if hasattr(option, "compile"):
+        return option
+    raise BrokerOptionsError(f"Invalid validator option: {option!r}", {"validator": repr(option)})
+
+
+async def _maybe_await(value: Any) -> Any:
+    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+        return await value
+    return value

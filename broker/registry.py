@@ -1,0 +1,189 @@
+"""Where calls and events find their handlers: endpoints grouped per action name and per event (pattern, group).
+
+Only local endpoints exist today; an ``Endpoint`` carries its ``node_id`` and ``local`` flag so that remote ones
+(from a transporter's INFO packets) can join the same lists later, with ``prefer_local`` balancing as Moleculer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from .errors import ServiceNotAvailableError, ServiceNotFoundError
+from .wildcard import match
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .context import Context
+    from .service import Service
+
+__all__ = ["Action", "Endpoint", "EndpointList", "EventSubscription", "Registry"]
+
+Handler = Callable[["Context"], Awaitable[Any]]
+
+
+class _Definition:
+    """Attribute access to an action or event definition, plus dict-style access to its raw keys."""
+
+    __slots__ = ("definition", "handler", "name", "service")
+
+    def __getitem__(self, key: str) -> Any:
+        return self.definition[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.definition.get(key, default)
+
+
+class Action(_Definition):
+    """A registered action: its full ``name``, ``raw_name``, definition keys and the wrapped ``handler``."""
+
+    __slots__ = ("raw_name", "visibility")
+
+    def __init__(self, name: str, raw_name: str, service: Service, definition: dict[str, Any]) -> None:
+        self.name = name
+        self.raw_name = raw_name
+        self.service = service
+        self.definition = definition
+        self.visibility = definition.get("visibility") or "published"
+        self.handler: Handler | None = None
+
+    @property
+    def params(self) -> Any:
+        return self.definition.get("params")
+
+    @property
+    def cache(self) -> Any:
+        return self.definition.get("cache")
+
+    @property
+    def timeout(self) -> Any:
+        return self.definition.get("timeout")
+
+    def __repr__(self) -> str:
+        return f"<Action {self.name}>"
+
+
+class EventSubscription(_Definition):
+    """One event subscription of a service: a name or wildcard pattern, a group and the wrapped ``handler``."""
+
+    __slots__ = ("group",)
+
+    def __init__(self, name: str, group: str, service: Service, definition: dict[str, Any]) -> None:
+        self.name = name
+        self.group = group
+        self.service = service
+        self.definition = definition
+        self.handler: Handler | None = None
+
+    @property
+    def params(self) -> Any:
+        return self.definition.get("params")
+
+    def __repr__(self) -> str:
+        return f"<EventSubscription {self.name} group={self.group}>"
+
+
+class Endpoint:
+    """A place a call or event can go: a handler on a node."""
+
+    __slots__ = ("action", "handler", "local", "node_id", "service")
+
+    def __init__(self, node_id: str, service: Service, action: Any, handler: Handler, local: bool = True):
+        self.node_id = node_id
+        self.service = service
+        self.action = action
+        self.handler = handler
+        self.local = local
+
+
+class EndpointList:
+    """The endpoints of one action (or one event pattern and group), balanced round-robin, local first."""
+
+    __slots__ = ("_next", "endpoints", "group", "name")
+
+    def __init__(self, name: str, group: str | None = None) -> None:
+        self.name = name
+        self.group = group
+        self.endpoints: list[Endpoint] = []
+        self._next = 0
+
+    def add(self, endpoint: Endpoint) -> None:
+        self.endpoints.append(endpoint)
+
+    def remove_service(self, service: Service) -> None:
+        self.endpoints = [ep for ep in self.endpoints if ep.service is not service]
+
+    def next(self) -> Endpoint:
+        """Pick the endpoint for the next call (a single endpoint is returned without balancing)."""
+        endpoints = self.endpoints
+        if len(endpoints) == 1:
+            return endpoints[0]
+        if not endpoints:
+            raise ServiceNotAvailableError({"action": self.name})
+        local = [ep for ep in endpoints if ep.local] or endpoints
+        self._next = (self._next + 1) % len(local)
+        return local[self._next]
+
+
+class Registry:
+    """The broker's catalog of services, action endpoints and event subscriptions."""
+
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
+        self.services: list[Service] = []
+        self.actions: dict[str, EndpointList] = {}
+        self._event_lists: dict[tuple[str, str], EndpointList] = {}
+        self._event_cache: dict[str, list[EndpointList]] = {}
+
+    def register_service(self, service: Service) -> None:
+        """Make a started service's actions callable and its subscriptions reachable."""
+        self.services.append(service)
+        for act in service.action_definitions.values():
+            if act.visibility == "private":
+                continue
+            endpoints = self.actions.get(act.name)
+            if endpoints is None:
+                endpoints = self.actions[act.name] = EndpointList(act.name)
+            endpoints.add(Endpoint(self.node_id, service, act, act.handler))
+        for sub in service.event_subscriptions:
+            key = (sub.name, sub.group)
+            endpoints = self._event_lists.get(key)
+            if endpoints is None:
+                endpoints = self._event_lists[key] = EndpointList(sub.name, sub.group)
+            endpoints.add(Endpoint(self.node_id, service, sub, sub.handler))
+        self._event_cache.clear()
+
+    def unregister_service(self, service: Service) -> None:
+        """Remove a service's endpoints (calls to its actions fail with ``ServiceNotFoundError``)."""
+        if service not in self.services:
+            return
+        self.services.remove(service)
+        for catalog in (self.actions, self._event_lists):
+            for key, endpoints in list(catalog.items()):
+                endpoints.remove_service(service)
+                if not endpoints.endpoints:
+                    del catalog[key]
+        self._event_cache.clear()
+
+    def has_service(self, full_name: str) -> bool:
+        return any(svc.full_name == full_name for svc in self.services)
+
+    def get_action_endpoint(self, action_name: str, node_id: str | None = None) -> Endpoint:
+        """The endpoint for a call, or ``ServiceNotFoundError``/``ServiceNotAvailableError``."""
+        endpoints = self.actions.get(action_name)
+        if endpoints is None:
+            data = {"action": action_name, "nodeID": node_id} if node_id else {"action": action_name}
+            raise ServiceNotFoundError(data)
+        if node_id is not None:
+            for ep in endpoints.endpoints:
+                if ep.node_id == node_id:
+                    return ep
+            raise ServiceNotFoundError({"action": action_name, "nodeID": node_id})
+        return endpoints.next()
+
+    def event_lists(self, event_name: str) -> list[EndpointList]:
+        """Every (pattern, group) list whose pattern matches ``event_name`` (cached per name)."""
+        lists = self._event_cache.get(event_name)
+        if lists is None:
+            lists = [lst for (pattern, _), lst in self._event_lists.items() if match(event_name, pattern)]
+            self._event_cache[event_name] = lists
+        return lists

@@ -1,0 +1,104 @@
+"""Small helpers with lodash's semantics where Moleculer depends on them (``defaultsDeep``, ``uniqWith``)."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+__all__ = [
+    "call_maybe_async",
+    "clone_structure",
+    "defaults_deep",
+    "ensure_list",
+    "generate_node_id",
+    "to_async",
+    "uniq_equal",
+]
+
+
+def clone_structure(value: Any) -> Any:
+    """Copy dicts and lists recursively; share everything else (functions, adapters, models).
+
+    Moleculer deep-clones schemas before merging; cloning live objects such as adapters would be wrong in
+    Python, so only the containers are copied.
+    """
+    if isinstance(value, dict):
+        return {k: clone_structure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone_structure(v) for v in value]
+    return value
+
+
+def defaults_deep(src: Any, target: Any) -> Any:
+    """lodash ``_.defaultsDeep(src, target)``: fill keys missing from ``src`` with ``target``'s, recursively.
+
+    ``src`` wins; ``None`` in ``src`` is kept (it is ``null``, not ``undefined``); lists merge index by index
+    (``defaults_deep({"a": [1]}, {"a": [5, 6]}) == {"a": [1, 6]}``). Mutates and returns ``src``.
+    """
+    if isinstance(src, dict) and isinstance(target, dict):
+        for key, tval in target.items():
+            if key not in src:
+                src[key] = clone_structure(tval)
+            else:
+                sval = src[key]
+                if isinstance(sval, dict | list) and type(sval) is type(tval):
+                    defaults_deep(sval, tval)
+        return src
+    if isinstance(src, list) and isinstance(target, list):
+        for i, tval in enumerate(target):
+            if i >= len(src):
+                src.append(clone_structure(tval))
+            elif isinstance(src[i], dict | list) and type(src[i]) is type(tval):
+                defaults_deep(src[i], tval)
+        return src
+    return src
+
+
+def ensure_list(value: Any) -> list[Any]:
+    """``None`` → ``[]``, a list stays, anything else is wrapped."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
+
+
+def uniq_equal(items: Iterable[Any]) -> list[Any]:
+    """Drop falsy items and duplicates by equality, keeping the first (lodash ``uniqWith(compact(..), isEqual)``)."""
+    out: list[Any] = []
+    for item in items:
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def to_async(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Return ``fn`` itself when it is a coroutine function, else an async wrapper (sync handlers are allowed)."""
+    if inspect.iscoroutinefunction(fn):
+        return fn
+
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    wrapper.__name__ = getattr(fn, "__name__", "handler")
+    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+async def call_maybe_async(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call a sync or async function and return its result."""
+    result = fn(*args)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+def generate_node_id() -> str:
+    """Moleculer's default node ID: ``<hostname>-<pid>``, lower-cased."""
+    return f"{socket.gethostname().lower()}-{os.getpid()}"
