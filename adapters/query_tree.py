@@ -1,0 +1,384 @@
+"""The query tree: small immutable nodes, and ``parse_query`` that validates a Mongo-flavoured dict into them.
+
+Every adapter consumes this tree and never the raw dict, so a malformed query is rejected in one place (a 422
+``ValidationError`` naming the path, e.g. ``price.$gt``) and no adapter ever sees one. The semantics of each
+node are defined in ``docs/query-language.md``; the memory adapter's evaluator (``adapters/memory_eval.py``)
+is their executable definition.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Literal, TypeAlias
+
+from .errors import query_error
+
+__all__ = [
+    "COMPARE_OPS",
+    "And",
+    "Compare",
+    "Exists",
+    "In",
+    "MatchAll",
+    "Node",
+    "Not",
+    "Or",
+    "Regex",
+    "Search",
+    "check_path",
+    "check_regex",
+    "check_value",
+    "conjunction",
+    "parse_query",
+    "regex_flags",
+    "split_path",
+]
+
+CompareOp: TypeAlias = Literal["eq", "ne", "gt", "gte", "lt", "lte"]
+COMPARE_OPS: tuple[str, ...] = ("eq", "ne", "gt", "gte", "lt", "lte")
+RANGE_OPS = frozenset(("gt", "gte", "lt", "lte"))
+
+
+@dataclass(frozen=True, slots=True)
+class MatchAll:
+    """Matches every entity (an empty or ``None`` query)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """``path <op> value``; ``op`` is one of ``eq ne gt gte lt lte`` (Mongo's ``$eq`` ... without the ``$``)."""
+
+    path: str
+    op: CompareOp
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class In:
+    """``$in`` (``negate=False``) or ``$nin`` (``negate=True``) over a tuple of literal values."""
+
+    path: str
+    values: tuple[Any, ...]
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Exists:
+    """``$exists``: the field is present (``flag=True``, even when ``None``) or absent (``flag=False``)."""
+
+    path: str
+    flag: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Regex:
+    """``$regex`` with ``$options``: ``flags`` is a sorted subset of ``"imsx"``; ``pattern`` is portable syntax."""
+
+    path: str
+    pattern: str
+    flags: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """The find param ``search``: case-insensitive substring over ``fields`` (all top-level fields if empty)."""
+
+    text: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    """All children match (never empty: the parser turns an empty conjunction into ``MatchAll``)."""
+
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    """At least one child matches (never empty)."""
+
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """The child does not match (a missing field does not match ``child``, so it matches ``Not(child)``)."""
+
+    child: Node
+
+
+Node: TypeAlias = MatchAll | Compare | In | Exists | Regex | Search | And | Or | Not
+
+
+# ------------------------------------------------------------------------------------------------------ paths
+
+
+@lru_cache(maxsize=4096)
+def split_path(path: str) -> tuple[str, ...]:
+    """``"address.city"`` → ``("address", "city")`` (cached: paths repeat across queries)."""
+    return tuple(path.split("."))
+
+
+def check_path(path: Any, where: str, kind: str = "query") -> str:
+    """A field path must be a non-empty dotted string whose segments are non-empty and do not start with ``$``."""
+    if not isinstance(path, str) or not path:
+        raise query_error(where or "query", "a field name must be a non-empty string", path, kind)
+    for segment in path.split("."):
+        if not segment:
+            raise query_error(where, f"'{path}' has an empty path segment", path, kind)
+        if segment[0] == "$":
+            raise query_error(where, f"unknown operator '{segment}'", path, kind)
+    return str(path)
+
+
+# ----------------------------------------------------------------------------------------------------- values
+
+
+def check_value(value: Any, field: str, kind: str = "query") -> Any:
+    """A validated copy of a literal operand: JSON-like data plus ``datetime`` (tuples become lists).
+
+    Anything else (sets, bytes, ``Decimal``, plain ``date``, arbitrary objects, NaN) has no portable meaning
+    across adapters and is refused; ``str``/``int``/``float`` subclasses (enums) are reduced to the base type.
+    """
+    if value is None or value is True or value is False:
+        return value
+    t = type(value)
+    if t is str or t is int:
+        return value
+    if t is float:
+        if math.isnan(value):
+            raise query_error(field, "NaN is not a portable value", value, kind)
+        return value
+    if isinstance(value, bool):  # pragma: no cover - bool cannot be subclassed; kept for clarity
+        return bool(value)
+    if isinstance(value, str):
+        return str.__str__(value)  # the plain value of a str enum (str() would give "Color.RED")
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return check_value(float(value), field, kind)
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        raise query_error(field, "a date without a time is not portable; use a datetime", value, kind)
+    if isinstance(value, list | tuple):
+        return [check_value(item, field, kind) for item in value]
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise query_error(field, "object keys must be strings", key, kind)
+            if key.startswith("$"):
+                raise query_error(f"{field}.{key}", f"unexpected operator '{key}' inside a literal value", key, kind)
+            out[key] = check_value(item, f"{field}.{key}", kind)
+        return out
+    raise query_error(field, f"a value of type {type(value).__name__} is not supported", repr(value), kind)
+
+
+# ----------------------------------------------------------------------------------------------------- parser
+
+
+def parse_query(query: Mapping[str, Any] | None) -> Node:
+    """Validate a query dict and return its tree; ``None`` or ``{}`` → ``MatchAll()``.
+
+    Raises a 422 ``ValidationError`` whose ``data[0]["field"]`` names the offending path.
+    """
+    if query is None:
+        return MatchAll()
+    if not isinstance(query, Mapping):
+        raise query_error("query", "the query must be an object", _short(query))
+    return conjunction(_parse_document(query, ""))
+
+
+def conjunction(nodes: list[Node]) -> Node:
+    """``And`` of the nodes, flattened; one node stays itself, none is ``MatchAll``."""
+    flat: list[Node] = []
+    for node in nodes:
+        if isinstance(node, And):
+            flat.extend(node.children)
+        elif not isinstance(node, MatchAll):
+            flat.append(node)
+    if not flat:
+        return MatchAll()
+    return flat[0] if len(flat) == 1 else And(tuple(flat))
+
+
+def _parse_document(query: Mapping[str, Any], where: str) -> list[Node]:
+    nodes: list[Node] = []
+    for key, value in query.items():
+        field = f"{where}.{key}" if where else str(key)
+        if not isinstance(key, str) or not key:
+            raise query_error(field or "query", "a field name must be a non-empty string", key)
+        if key[0] == "$":
+            nodes.append(_parse_logical(key, value, field))
+        else:
+            nodes.extend(_parse_field(check_path(key, field), value, field))
+    return nodes
+
+
+def _parse_logical(op: str, value: Any, field: str) -> Node:
+    if op in ("$and", "$or"):
+        if not isinstance(value, list | tuple):
+            raise query_error(field, f"{op} needs a list of queries", _short(value))
+        if not value:
+            raise query_error(field, f"{op} needs at least one query", value)
+        children: list[Node] = []
+        for i, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                raise query_error(f"{field}.{i}", f"each {op} item must be an object", _short(item))
+            children.append(conjunction(_parse_document(item, f"{field}.{i}")))
+        if op == "$and":
+            return conjunction(children)
+        if any(isinstance(child, MatchAll) for child in children):
+            return MatchAll()
+        return children[0] if len(children) == 1 else Or(tuple(children))
+    if op == "$not":
+        if not isinstance(value, Mapping) or not value:
+            raise query_error(field, "a top-level $not needs a non-empty query object", _short(value))
+        return Not(conjunction(_parse_document(value, field)))
+    raise query_error(field, f"unknown operator '{op}'", op)
+
+
+def _is_operator_dict(value: Any) -> bool:
+    return isinstance(value, Mapping) and bool(value) and any(isinstance(k, str) and k[:1] == "$" for k in value)
+
+
+def _parse_field(path: str, value: Any, field: str) -> list[Node]:
+    if not _is_operator_dict(value):
+        return [Compare(path, "eq", check_value(value, field))]
+    keys = list(value)
+    if not all(isinstance(k, str) and k[:1] == "$" for k in keys):
+        plain = next(k for k in keys if not (isinstance(k, str) and k[:1] == "$"))
+        raise query_error(f"{field}.{plain}", "operators and plain keys cannot be mixed in one object", plain)
+    nodes: list[Node] = []
+    for op, operand in value.items():
+        where = f"{field}.{op}"
+        if op == "$options":
+            if "$regex" not in value:
+                raise query_error(where, "$options is only valid together with $regex", operand)
+            continue
+        nodes.append(_parse_operator(path, op, operand, value, where))
+    return nodes
+
+
+def _parse_operator(path: str, op: str, operand: Any, siblings: Mapping[str, Any], where: str) -> Node:
+    name = op[1:]
+    if name in ("eq", "ne"):
+        return Compare(path, name, check_value(operand, where))  # type: ignore[arg-type]
+    if name in RANGE_OPS:
+        return Compare(path, name, _range_operand(operand, where))  # type: ignore[arg-type]
+    if name in ("in", "nin"):
+        if not isinstance(operand, list | tuple):
+            raise query_error(where, f"{op} needs a list of values", _short(operand))
+        return In(path, tuple(check_value(v, f"{where}.{i}") for i, v in enumerate(operand)), name == "nin")
+    if name == "exists":
+        if operand is True or operand is False or (type(operand) is int and operand in (0, 1)):
+            return Exists(path, bool(operand))
+        raise query_error(where, "$exists needs true or false", _short(operand))
+    if name == "regex":
+        pattern, flags = _regex_operand(operand, siblings.get("$options"), where)
+        return Regex(path, pattern, flags)
+    if name == "not":
+        if isinstance(operand, re.Pattern):
+            pattern, flags = _regex_operand(operand, None, where)
+            return Not(Regex(path, pattern, flags))
+        if not _is_operator_dict(operand):
+            raise query_error(where, "$not needs an object of operators, e.g. {'$gt': 5}", _short(operand))
+        return Not(conjunction(_parse_field(path, operand, where)))
+    raise query_error(where, f"unknown operator '{op}'", op)
+
+
+def _range_operand(operand: Any, where: str) -> Any:
+    """``$gt``/``$gte``/``$lt``/``$lte`` compare numbers, strings or datetimes (never ``None``, bools, objects)."""
+    if isinstance(operand, int | float | str | datetime) and not isinstance(operand, bool):
+        return check_value(operand, where)
+    raise query_error(where, "range operators need a number, a string or a datetime", _short(operand))
+
+
+# ------------------------------------------------------------------------------------------------------ regex
+
+_OPTION_FLAGS = "imsx"
+_ALLOWED_ESCAPES = frozenset("dDwWsSbBntrfv")
+_PCRE_FLAGS = {re.IGNORECASE: "i", re.MULTILINE: "m", re.DOTALL: "s", re.VERBOSE: "x"}
+
+
+def _regex_operand(operand: Any, options: Any, where: str) -> tuple[str, str]:
+    flags = ""
+    if isinstance(operand, re.Pattern):
+        if not isinstance(operand.pattern, str):
+            raise query_error(where, "$regex needs a str pattern", _short(operand))
+        flags = "".join(letter for flag, letter in _PCRE_FLAGS.items() if operand.flags & flag)
+        operand = operand.pattern
+    elif not isinstance(operand, str):
+        raise query_error(where, "$regex needs a string pattern", _short(operand))
+    if options is not None:
+        opt_where = where.rsplit(".", 1)[0] + ".$options"
+        if not isinstance(options, str) or any(c not in _OPTION_FLAGS for c in options):
+            raise query_error(opt_where, "$options may only contain the letters i, m, s and x", _short(options))
+        flags += options
+    flags = "".join(sorted(set(flags)))
+    check_regex(str(operand), flags, where)
+    return str(operand), flags
+
+
+def check_regex(pattern: str, flags: str, where: str) -> None:
+    """Refuse patterns Python cannot compile and constructs that are not portable to PCRE (Mongo) and POSIX SQL."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "possible nested set" FutureWarnings: literal in PCRE too
+            re.compile(pattern, regex_flags(flags))
+    except re.error as err:
+        raise query_error(where, f"invalid regular expression: {err}", pattern) from None
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            nxt = pattern[i + 1] if i + 1 < n else ""
+            if nxt.isalnum() and nxt not in _ALLOWED_ESCAPES and nxt != "x":
+                what = "backreferences" if nxt.isdigit() else f"the escape \\{nxt}"
+                raise query_error(where, f"{what} are not portable", pattern)
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+            elif c == "[" and pattern[i + 1 : i + 2] == ":":
+                raise query_error(where, "POSIX character classes ([:alpha:]) are not portable", pattern)
+        elif c == "[":
+            in_class = True
+            i += 1
+            if pattern[i : i + 1] == "^":
+                i += 1
+            if pattern[i : i + 1] == "]":  # a leading ']' is a literal
+                i += 1
+            continue
+        elif c == "(" and pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] != ":":
+            raise query_error(where, "only (?:...) groups are portable (no lookaround, named groups, flags)", pattern)
+        elif c in "*+?}" and pattern[i + 1 : i + 2] == "+":
+            raise query_error(where, "possessive quantifiers are not portable", pattern)
+        elif c == "{" and pattern[i + 1 : i + 2] == ",":
+            raise query_error(where, "a quantifier needs a lower bound ({0,n}) to be portable", pattern)
+        i += 1
+
+
+def regex_flags(flags: str) -> int:
+    """The ``re`` flags for a ``$options`` string."""
+    out = 0
+    for letter in flags:
+        out |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}[letter]
+    return out
+
+
+def _short(value: Any) -> Any:
+    """The ``actual`` of an error entry: JSON-friendly scalars as they are, anything else as a short repr."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
