@@ -1,0 +1,438 @@
+"""Action result caching, ported from Moleculer 0.15 (``src/cachers/base.js``, ``memory.js``).
+
+Cache keys follow Moleculer 0.15's format byte for byte (quoted strings, ``undefined`` for missing values,
+``#meta`` and ``@header`` keys, ``maxParamsLength`` hashing), so a Python node and a Node.js node sharing a
+Redis cacher later compute the same keys. ``Cacher`` holds the key generation; backends implement
+``get``/``set``/``delete``/``clean``. ``make_cached_handler`` is the cache middleware's ``localAction`` hook.
+
+A miss is reported as the ``MISSING`` sentinel, never ``None``: as in 0.15 (``missingResponse`` = undefined),
+an action that returned ``None`` is cached and its ``None`` is a hit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import hashlib
+import logging
+import math
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Final
+
+from .errors import BrokerOptionsError
+from .wildcard import match
+
+__all__ = ["MISSING", "Cacher", "KeyGen", "MemoryCacher", "make_cached_handler", "resolve_cacher"]
+
+KeyGen = Callable[[str, Any, Any, "list[str] | tuple[str, ...] | None", Any], str]
+Handler = Callable[[Any], Awaitable[Any]]
+
+
+class _Missing:
+    """Type of ``MISSING``: JS ``undefined``, for cache misses and absent values (``undefined`` in keys)."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __copy__(self) -> _Missing:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _Missing:
+        return self
+
+
+MISSING: Final = _Missing()
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+_JS_SAFE_INT = 2**53
+
+
+def _js_float(x: float) -> str:
+    """``Number.prototype.toString()`` for a double: Python's shortest repr, reshaped to JS's layout rules."""
+    if x != x:
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) <= _JS_SAFE_INT:
+        return str(int(x))
+    sign = "-" if x < 0 else ""
+    r = repr(abs(x))
+    if "e" in r:
+        mant, _, e = r.partition("e")
+        digits, n = mant.replace(".", ""), int(e) + 1
+    else:
+        ip, _, fp = r.partition(".")
+        if ip != "0":
+            digits, n = ip + fp, len(ip)
+        else:
+            stripped = fp.lstrip("0")
+            digits, n = stripped, len(stripped) - len(fp)
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    e = n - 1
+    return f"{sign}{digits[0]}{'.' + digits[1:] if k > 1 else ''}e{'+' if e >= 0 else '-'}{abs(e)}"
+
+
+def _ser(v: Any) -> str:
+    """Moleculer 0.15 ``_generateKeyFromObject``: the table of §5.2 (exact-type checks first: hot path)."""
+    t = type(v)
+    if t is str:
+        return '"' + v + '"'
+    if t is int:  # exact digits: equal to JS for safe integers, and big ints never collide
+        return str(v)
+    if v is None:
+        return "null"
+    if v is MISSING:
+        return "undefined"
+    if t is bool:
+        return "true" if v else "false"
+    if t is dict or isinstance(v, Mapping):
+        return "|".join(f"{k}|{_ser(x)}" for k, x in v.items())
+    if t is list or isinstance(v, (list, tuple)):
+        return "[" + "|".join(map(_ser, v)) + "]"
+    if isinstance(v, datetime):
+        # JS Date#valueOf: integer epoch ms. Naive datetimes count as UTC: keys ignore the host TZ.
+        return str(((v if v.tzinfo else v.replace(tzinfo=UTC)) - _EPOCH) // _MS)
+    if isinstance(v, str):
+        return '"' + v + '"'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(int(v))
+    if isinstance(v, float):
+        return _js_float(v)
+    return str(v)
+
+
+@lru_cache(maxsize=1024)
+def _split_path(path: str) -> tuple[str, ...]:
+    """lodash ``_.get`` path syntax: ``a.b.c`` and ``a[0].b``."""
+    return tuple(p for p in path.replace("[", ".").replace("]", "").split(".") if p)
+
+
+def _get_path(obj: Any, path: str) -> Any:
+    """lodash ``_.get(obj, path)``: a key named exactly ``path`` wins, else the dotted path, else MISSING."""
+    if isinstance(obj, Mapping):
+        v = obj.get(path, MISSING)
+        if v is not MISSING or ("." not in path and "[" not in path):
+            return v
+    elif obj is None:
+        return MISSING
+    cur = obj
+    for part in _split_path(path):
+        if isinstance(cur, Mapping):
+            cur = cur.get(part, MISSING)
+        elif isinstance(cur, (list, tuple)) and part.isdigit():
+            i = int(part)
+            cur = cur[i] if i < len(cur) else MISSING
+        else:
+            return MISSING
+        if cur is MISSING:
+            return MISSING
+    return cur
+
+
+def _is_object(v: Any) -> bool:
+    """Moleculer's ``isObject(v) || Array.isArray(v)``: values whose key part gets hashed on its own."""
+    return isinstance(v, (dict, list, tuple, Mapping, datetime))
+
+
+class Cacher(ABC):
+    """Base of every cacher: options, logger and Moleculer 0.15's key generation. Backends add the storage."""
+
+    connected: bool | None = True
+
+    def __init__(
+        self,
+        ttl: float | None = None,
+        max_params_length: int | None = None,
+        clone: bool | Callable[[Any], Any] = False,
+        keygen: KeyGen | None = None,
+    ) -> None:
+        self.ttl = ttl
+        self.max_params_length = max_params_length
+        self.clone: Callable[[Any], Any] | None = copy.deepcopy if clone is True else (clone or None)
+        self.keygen = keygen
+        self.broker: Any = None
+        self.logger = logging.getLogger("broker.cacher")
+
+    def init(self, broker: Any) -> None:
+        """Attach to the broker (its ``cacher`` logger when it has ``get_logger``); ``None`` is tolerated."""
+        self.broker = broker
+        get_logger = getattr(broker, "get_logger", None)
+        if callable(get_logger):
+            self.logger = get_logger("cacher")
+
+    @abstractmethod
+    async def get(self, key: str) -> Any:
+        """The cached value, or ``MISSING`` on a miss (a cached ``None`` is a hit)."""
+
+    @abstractmethod
+    async def set(self, key: str, data: Any, ttl: float | None = None) -> None:
+        """Store ``data``; ``ttl`` (seconds) overrides the cacher's ttl, a falsy ttl means forever."""
+
+    @abstractmethod
+    async def delete(self, key: str | Iterable[str]) -> None:
+        """Remove one key or several."""
+
+    @abstractmethod
+    async def clean(self, pattern: str | Iterable[str] = "**") -> None:
+        """Remove every key matching the wildcard pattern(s)."""
+
+    async def close(self) -> None:
+        """Release resources (timers, connections); nothing to do by default."""
+        return None
+
+    def _hashed(self, key: str) -> str:
+        """Moleculer ``_hashedKey``: shorten keys above ``max_params_length`` to a prefix + base64(sha256)."""
+        m = self.max_params_length
+        if not m or m < 44:
+            return key
+        ascii_ = key.isascii()  # else measure and cut in UTF-16 units, as JS strings do
+        if (len(key) if ascii_ else len(key.encode("utf-16-le")) // 2) <= m:
+            return key
+        digest = base64.b64encode(hashlib.sha256(key.encode()).digest()).decode()
+        if ascii_:
+            return key[: m - 44] + digest
+        # a cut surrogate pair becomes U+FFFD, which is what Node writes for the lone surrogate it keeps
+        return key.encode("utf-16-le")[: 2 * (m - 44)].decode("utf-16-le", "replace") + digest
+
+    def default_keygen(
+        self,
+        action_name: str,
+        params: Any,
+        meta: Any,
+        keys: list[str] | tuple[str, ...] | None = None,
+        headers: Any = None,
+    ) -> str:
+        """Moleculer 0.15 ``defaultKeygen`` (``cachers/base.js``), reproduced exactly for key interop."""
+        if params is None and meta is None and headers is None:
+            return action_name
+        if keys is None:
+            return action_name + ":" + self._hashed(_ser(params))
+        if not keys:  # JS: `[]` is truthy but has no length -> falls through to the bare action name
+            return action_name
+        if len(keys) == 1:
+            return action_name + ":" + self._hashed(_ser(self._value(keys[0], params, meta, headers)))
+        parts = []
+        for k in keys:
+            v = self._value(k, params, meta, headers)
+            parts.append(self._hashed(_ser(v)) if _is_object(v) else _ser(v))
+        return action_name + ":" + self._hashed("|".join(parts))
+
+    @staticmethod
+    def _value(key: str, params: Any, meta: Any, headers: Any) -> Any:
+        """``#x.y`` reads meta, ``@x`` headers, anything else params (Moleculer ``_getParamMetaValue``)."""
+        c = key[:1]
+        if c == "#" and meta is not None:
+            return _get_path(meta, key[1:])
+        if c == "@" and headers is not None:
+            return _get_path(headers, key[1:])
+        return _get_path(params, key)
+
+    def get_cache_key(
+        self,
+        action_name: str,
+        params: Any,
+        meta: Any,
+        keys: list[str] | tuple[str, ...] | None = None,
+        headers: Any = None,
+    ) -> str:
+        """The cache key of one call: the cacher's ``keygen`` if set, else ``default_keygen``."""
+        if self.keygen is not None:
+            return self.keygen(action_name, params, meta, keys, headers)
+        return self.default_keygen(action_name, params, meta, keys, headers)
+
+
+class MemoryCacher(Cacher):
+    """In-process cacher (Moleculer ``Memory``): a dict of ``key -> (data, expire)``, keys stored unprefixed.
+
+    Expiry is checked lazily on ``get``; a ``loop.call_later`` sweep (no task) drops expired entries every
+    ``sweep_interval`` seconds once a ttl entry exists and stops on ``close``. ``clock`` is injectable.
+    """
+
+    def __init__(
+        self,
+        ttl: float | None = None,
+        max_params_length: int | None = None,
+        clone: bool | Callable[[Any], Any] = False,
+        keygen: KeyGen | None = None,
+        *,
+        sweep_interval: float | None = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(ttl, max_params_length, clone, keygen)
+        self.cache: dict[str, tuple[Any, float | None]] = {}
+        self.sweep_interval = sweep_interval
+        self.clock = clock
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
+
+    async def get(self, key: str) -> Any:
+        """The cached value (cloned if ``clone``), or ``MISSING``; expired entries are removed here."""
+        item = self.cache.get(key)
+        if item is None:
+            return MISSING
+        data, expire = item
+        if expire is not None and expire < self.clock():
+            del self.cache[key]
+            return MISSING
+        return self.clone(data) if self.clone is not None else data
+
+    async def set(self, key: str, data: Any, ttl: float | None = None) -> None:
+        """Store ``data`` (cloned if ``clone``); ``ttl`` None -> the cacher's ttl; a falsy ttl is forever."""
+        if ttl is None:
+            ttl = self.ttl
+        if self.clone is not None:
+            data = self.clone(data)
+        self.cache[key] = (data, self.clock() + ttl if ttl else None)
+        if ttl and self.sweep_interval and (self._timer is None or self._timer_loop is not _running_loop()):
+            self._schedule_sweep()  # first ttl entry, or the broker moved to another event loop
+
+    async def delete(self, key: str | Iterable[str]) -> None:
+        """Remove one key or every key of a list."""
+        for k in [key] if isinstance(key, str) else key:
+            self.cache.pop(k, None)
+
+    async def clean(self, pattern: str | Iterable[str] = "**") -> None:
+        """Remove keys matching Moleculer wildcard pattern(s). ``*`` stops at any dot, even one in the params
+        part (``posts.*`` spares ``posts.find:price|1.5``), hence moleculer-db cleans with ``posts.**``."""
+        patterns = [pattern] if isinstance(pattern, str) else list(pattern)
+        if "**" in patterns:
+            self.cache.clear()
+            return
+        for k in [k for k in self.cache if any(match(k, p) for p in patterns)]:
+            del self.cache[k]
+
+    async def close(self) -> None:
+        """Stop the sweep timer (entries are kept, as in Moleculer)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def check_ttl(self) -> None:
+        """Drop every expired entry now."""
+        now = self.clock()
+        for k in [k for k, (_, exp) in self.cache.items() if exp is not None and exp < now]:
+            del self.cache[k]
+
+    def _schedule_sweep(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None
+        self._timer_loop = loop = _running_loop()
+        if loop is not None:
+            self._timer = loop.call_later(self.sweep_interval or 30.0, self._sweep)
+
+    def _sweep(self) -> None:
+        self._timer = None
+        self.check_ttl()
+        if any(exp is not None for _, exp in self.cache.values()):
+            self._schedule_sweep()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+_OPTION_ALIASES = {"maxParamsLength": "max_params_length", "sweepInterval": "sweep_interval"}
+
+
+def resolve_cacher(spec: Any) -> Cacher | None:
+    """Build the broker's cacher from its ``cacher`` option, as Moleculer's ``Cachers.resolve``.
+
+    ``None``/``False`` -> no cacher; ``True``/``"Memory"`` -> ``MemoryCacher()``;
+    ``{"type": "Memory", "options": {...}}`` -> ``MemoryCacher(**options)`` (``maxParamsLength`` works too);
+    a ``Cacher`` instance is used as is. Anything else raises ``BrokerOptionsError``.
+    """
+    if spec is None or spec is False:
+        return None
+    if isinstance(spec, Cacher):
+        return spec
+    if spec is True:
+        return MemoryCacher()
+    if isinstance(spec, str) and spec.lower() == "memory":
+        return MemoryCacher()
+    if isinstance(spec, Mapping) and str(spec.get("type", "")).lower() == "memory":
+        options = spec.get("options") or {}
+        if not isinstance(options, Mapping):
+            raise BrokerOptionsError(f"Invalid cacher options: {options!r}", {"cacher": spec})
+        try:
+            return MemoryCacher(**{_OPTION_ALIASES.get(k, k): v for k, v in options.items()})
+        except TypeError as err:
+            raise BrokerOptionsError(f"Invalid cacher options: {err}", {"cacher": spec}) from err
+    raise BrokerOptionsError(f"Invalid cacher type: {spec!r}", {"cacher": spec})
+
+
+def make_cached_handler(
+    cacher: Cacher,
+    next_handler: Handler,
+    action_name: str,
+    cache_opts: Any,
+    service: Any = None,
+) -> Handler:
+    """Wrap an action handler with the cache (Moleculer's cacher ``localAction``, without locks).
+
+    A disabled ``cache`` returns ``next_handler`` itself, so uncached actions pay nothing. The result is kept
+    under the computed key on a miss; a hit sets ``ctx.cached_result``. ``ctx.meta["$cache"] is False`` and a
+    disconnected cacher bypass the cache.
+    """
+    if cache_opts is True:
+        cache_opts = {"enabled": True}
+    if not isinstance(cache_opts, Mapping):
+        return next_handler
+    enabled = cache_opts.get("enabled", True)
+    if not callable(enabled) and not enabled:
+        return next_handler
+    keys = None if cache_opts.get("keys") is None else tuple(cache_opts["keys"])
+    ttl = cache_opts.get("ttl")
+    action_keygen = cache_opts.get("keygen")
+    keygen: KeyGen = action_keygen if callable(action_keygen) else cacher.get_cache_key
+    is_enabled: Callable[[Any], Any] | None = None
+    if callable(enabled):
+        is_enabled = (lambda ctx: enabled(service, ctx)) if service is not None else enabled
+
+    async def cached_handler(ctx: Any) -> Any:
+        if (
+            (is_enabled is not None and not is_enabled(ctx))
+            or ctx.meta.get("$cache") is False
+            or getattr(cacher, "connected", True) is False
+        ):
+            return await next_handler(ctx)
+        key = keygen(action_name, ctx.params, ctx.meta, keys, getattr(ctx, "headers", None))
+        cached = await cacher.get(key)
+        if cached is not MISSING:
+            ctx.cached_result = True
+            return cached
+        result = await next_handler(ctx)
+        await cacher.set(key, result, ttl)
+        return result
+
+    return cached_handler
