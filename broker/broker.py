@@ -115,10 +115,21 @@ class ServiceBroker:
         self.middlewares.call_sync("service_created", service)
         self.logger.debug("Service '%s' is created.", service.full_name)
         if self.started or self._starting:
-            task = asyncio.get_running_loop().create_task(service._start())
-            self._start_tasks.add(task)
-            task.add_done_callback(self._start_tasks.discard)
+            self._start_service(service)
         return service
+
+    def _start_service(self, service: Service) -> asyncio.Task[None]:
+        """Start one service as a task; its failure is logged here so no exception goes unretrieved."""
+        task = asyncio.get_running_loop().create_task(service._start())
+        self._start_tasks.add(task)
+
+        def done(task: asyncio.Task[None]) -> None:
+            self._start_tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                self.logger.error("Unable to start '%s' service.", service.full_name, exc_info=task.exception())
+
+        task.add_done_callback(done)
+        return task
 
     def load_service(self, path: str) -> Service:
         """Load one ``*.service.py`` file (see ``broker.loader``)."""
@@ -173,17 +184,14 @@ class ServiceBroker:
         self._check_dependency_cycles()
         self._starting = True
         await self.middlewares.call_async("starting", self)
-        tasks = [asyncio.ensure_future(service._start()) for service in list(self.services)]
-        self._start_tasks.update(tasks)
-        for task in tasks:
-            task.add_done_callback(self._start_tasks.discard)
+        tasks = [self._start_service(service) for service in list(self.services)]
         if tasks:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-            for task in done:
-                if task.exception() is not None:
-                    self._starting = False
-                    self.logger.error("Unable to start all services.", exc_info=task.exception())
-                    raise task.exception()  # type: ignore[misc]
+            failed = [task for task in done if not task.cancelled() and task.exception() is not None]
+            if failed:
+                self._starting = False
+                self.logger.error("Unable to start all services.")
+                raise failed[0].exception()  # type: ignore[misc]
         self._starting = False
         self.started = True
         self.events.fire_local("$broker.started", None)
@@ -193,26 +201,36 @@ class ServiceBroker:
         self.logger.info("ServiceBroker with %d service(s) started successfully.", len(self.services))
 
     async def stop(self) -> None:
-        """Unregister every service, stop them in parallel, then close the cacher; errors are logged."""
+        """Unregister every service, stop them in parallel, then close the cacher.
+
+        As in Moleculer, nothing in ``stop`` raises: each failing step is logged and the next one still runs,
+        so one broken hook never leaves services running or the cacher open.
+        """
         self.started = False
         for task in list(self._start_tasks):
             task.cancel()
-        await self.middlewares.call_async("stopping", self, reverse=True)
-        self.stopping = True
         for service in list(self.registry.services):
             self.registry.unregister_service(service)
+        self.stopping = True
+        await self._logged("stopping", lambda: self.middlewares.call_async("stopping", self, reverse=True))
         results = await asyncio.gather(*(s._stop() for s in self.services), return_exceptions=True)
-        for result in results:
+        for service, result in zip(self.services, results):
             if isinstance(result, BaseException):
-                self.logger.error("Unable to stop a service.", exc_info=result)
+                self.logger.error("Unable to stop '%s' service.", service.full_name, exc_info=result)
         if self.cacher is not None:
-            await self.cacher.close()
-        await self.middlewares.call_async("stopped", self, reverse=True)
+            await self._logged("cacher", self.cacher.close)
+        await self._logged("stopped", lambda: self.middlewares.call_async("stopped", self, reverse=True))
         if self.options["stopped"] is not None:
-            await _maybe_await(self.options["stopped"](self))
+            await self._logged("stopped option", lambda: self.options["stopped"](self))
         self.events.fire_local("$broker.stopped", None)
         self.stopping = False
         self.logger.info("ServiceBroker is stopped. Good bye.")
+
+    async def _logged(self, step: str, fn: Any) -> None:
+        try:
+            await _maybe_await(fn())
+        except Exception:
+            self.logger.exception("Error in the '%s' step of stopping the broker.", step)
 
     async def __aenter__(self) -> ServiceBroker:
         await self.start()
@@ -302,11 +320,12 @@ class ServiceBroker:
 
     async def _run(self, ctx: Context, act: Action, handler: Any, parent: Context | None, options: dict) -> Any:
         timeout = options.get("timeout") if options else None
-        if timeout is None:
-            timeout = act.definition.get("timeout") or self.request_timeout
+        if timeout is None:  # call option > action ``timeout`` (0 disables it) > broker ``request_timeout``
+            timeout = act.definition.get("timeout")
+            if timeout is None:
+                timeout = self.request_timeout
         if timeout:
-            ctx.timeout = timeout
-            ctx.start_time = time.monotonic()
+            ctx.timeout = timeout  # the Timeout middleware starts the clock
         try:
             return await handler(ctx)
         except Exception as err:

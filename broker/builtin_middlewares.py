@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 import types
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -99,7 +100,7 @@ def action_hook_middleware(next_handler: Handler, act: Action) -> Handler:
                     return res
                 except Exception as replaced:
                     err = replaced
-            raise err
+            raise err  # noqa: B904 - the last error hook's error replaces the original
 
     return hooked
 
@@ -171,15 +172,21 @@ def _timeout_middleware(broker: ServiceBroker) -> dict[str, Any]:
     """Races the handler against ``ctx.timeout`` (ms): call option, else ``action.timeout``, else the broker's."""
 
     def local_action(next_handler: Handler, act: Action) -> Handler:
+        name = act.name
+
         async def timed(ctx: Context) -> Any:
             timeout = ctx.timeout
             if not timeout:
                 return await next_handler(ctx)
+            ctx.start_time = time.monotonic()  # per attempt: a retry gets the whole budget again
+            deadline = asyncio.timeout(timeout / 1000)
             try:
-                async with asyncio.timeout(timeout / 1000):
+                async with deadline:
                     return await next_handler(ctx)
             except TimeoutError:
-                raise RequestTimeoutError({"action": act.name, "nodeID": ctx.node_id}) from None
+                if not deadline.expired():  # the handler's own TimeoutError, not ours
+                    raise
+                raise RequestTimeoutError({"action": name, "nodeID": ctx.node_id}) from None
 
         return timed
 

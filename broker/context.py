@@ -95,9 +95,6 @@ class Context:
         if headers is not None:
             ctx.headers = headers
         if parent is not None:
-            max_level = broker.max_call_level
-            if max_level and parent.level >= max_level:
-                raise MaxCallLevelError({"nodeID": broker.node_id, "level": parent.level + 1})
             ctx.meta = {**parent.meta, **meta} if meta else dict(parent.meta)
             ctx.level = parent.level + 1
             ctx.parent_id = parent.id
@@ -136,20 +133,25 @@ class Context:
     def request_id(self, value: str) -> None:
         self._request_id = value
 
-    def _sub_options(self, options: dict[str, Any]) -> dict[str, Any]:
+    def _sub_options(self, action_name: str, options: dict[str, Any]) -> dict[str, Any]:
         """Apply the distributed timeout: a sub-call gets at most what is left of this call's timeout."""
         if self.timeout > 0 and self.start_time:
             remaining = self.timeout - (time.monotonic() - self.start_time) * 1000
             if remaining <= 0:
-                action = self.action.name if self.action is not None else None
-                raise RequestSkippedError({"action": action, "nodeID": self.node_id})
+                raise RequestSkippedError({"action": action_name, "nodeID": self.broker.node_id})
             explicit = options.get("timeout")
             options["timeout"] = remaining if not explicit else min(explicit, remaining)
         return options
 
     async def call(self, action_name: str, params: Any = None, **options: Any) -> Any:
-        """Call an action as a child of this context; its meta changes are merged back into ``self.meta``."""
-        options = self._sub_options(options)
+        """Call an action as a child of this context; its meta changes are merged back into ``self.meta``.
+
+        The ``max_call_level`` check lives here, as in Moleculer: it guards call chains, never events.
+        """
+        max_level = self.broker.max_call_level
+        if max_level and self.level >= max_level:
+            raise MaxCallLevelError({"nodeID": self.broker.node_id, "level": self.level})
+        options = self._sub_options(action_name, options)
         return await self.broker.call(action_name, params, parent_ctx=self, **options)
 
     async def emit(self, event_name: str, payload: Any = None, **options: Any) -> Any:

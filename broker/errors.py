@@ -10,12 +10,16 @@ import traceback
 from typing import Any
 
 __all__ = [
+    "BrokerDisconnectedError",
     "BrokerOptionsError",
+    "GracefulStopTimeoutError",
+    "InvalidPacketDataError",
     "MaxCallLevelError",
     "MoleculerClientError",
     "MoleculerError",
     "MoleculerRetryableError",
     "MoleculerServerError",
+    "ProtocolVersionMismatchError",
     "QueueIsFullError",
     "RequestRejectedError",
     "RequestSkippedError",
@@ -81,6 +85,18 @@ class MoleculerError(Exception):
     @classmethod
     def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> MoleculerError:
         return cls(message, code, type, data)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses have other constructor signatures than ``args``: rebuild from the attributes instead,
+        # so ``copy``, ``deepcopy`` and ``pickle`` (multiprocessing, executors) work for every class.
+        return (_rebuild_error, (type(self), dict(self.__dict__)))
+
+
+def _rebuild_error(cls: type[MoleculerError], state: dict[str, Any]) -> MoleculerError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, state.get("message", ""))
+    err.__dict__.update(state)
+    return err
 
 
 register_error(MoleculerError)
@@ -239,6 +255,50 @@ class BrokerOptionsError(_MessageDataError):
     """An invalid broker option."""
 
     _type = "BROKER_OPTIONS_ERROR"
+
+
+class GracefulStopTimeoutError(_DataOnlyError):
+    """A service (or the broker) did not stop within its shutdown timeout: ``data`` is ``{name, version}``."""
+
+    _code, _type = 500, "GRACEFUL_STOP_TIMEOUT"
+
+    @staticmethod
+    def _message(data: dict[str, Any]) -> str:
+        if data.get("name"):
+            return f"Unable to stop '{data['name']}' service gracefully."
+        return "Unable to stop ServiceBroker gracefully."
+
+
+class ProtocolVersionMismatchError(_DataOnlyError):
+    """A packet with another protocol version: ``data`` is ``{nodeID, actual, received}``."""
+
+    _code, _type = 500, "PROTOCOL_VERSION_MISMATCH"
+
+    @staticmethod
+    def _message(data: dict[str, Any]) -> str:
+        return "Protocol version mismatch."
+
+
+class InvalidPacketDataError(_DataOnlyError):
+    """A packet that cannot be decoded."""
+
+    _code, _type = 500, "INVALID_PACKET_DATA"
+
+    @staticmethod
+    def _message(data: dict[str, Any]) -> str:
+        return "Invalid packet data."
+
+
+class BrokerDisconnectedError(_DataOnlyError, MoleculerRetryableError):
+    """The transporter disconnected (502, retryable)."""
+
+    _code, _type = 502, "BAD_GATEWAY"
+
+    @staticmethod
+    def _message(data: dict[str, Any]) -> str:
+        return (
+            "The broker's transporter has disconnected. Please try again when a connection is reestablished."
+        )
 
 
 def error_from_dict(payload: dict[str, Any]) -> Exception:

@@ -27,6 +27,8 @@ class EventBus:
         self._background: set[asyncio.Task[Any]] = set()
 
     async def emit(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
+        """One handler per group. As in Moleculer 0.15, local handler errors never reject an emit."""
+        options.pop("throw_error", None)
         groups = _groups(groups)
         targets = [
             lst.next()
@@ -37,6 +39,7 @@ class EventBus:
         return True
 
     async def broadcast(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
+        """Every handler; ``throw_error=True`` re-raises the first handler error after all have run."""
         groups = _groups(groups)
         targets = [
             endpoint

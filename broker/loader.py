@@ -6,6 +6,7 @@ subclass), or defines exactly one ``Service`` subclass.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import inspect
 import sys
@@ -29,13 +30,20 @@ def load_schema(path: str) -> Any:
     file = Path(path).resolve()
     if not file.is_file():
         raise ServiceSchemaError(f"Service file not found: {path}", {"path": path})
-    module_name = "moleculer_services." + file.name.removesuffix(".py").replace(".", "_")
+    # Unique per path: two ``users.service.py`` in different folders must not replace each other in
+    # ``sys.modules`` (class lookups by ``__module__`` such as pickling or type-hint resolution use it).
+    digest = hashlib.sha1(str(file).encode()).hexdigest()[:8]
+    module_name = f"moleculer_services.{file.name.removesuffix('.py').replace('.', '_')}_{digest}"
     spec = importlib.util.spec_from_file_location(module_name, file)
     if spec is None or spec.loader is None:
         raise ServiceSchemaError(f"Cannot load service file: {path}", {"path": path})
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)  # a broken file leaves no half-imported module behind
+        raise
     for attr in ("schema", "service"):
         value = getattr(module, attr, None)
         if isinstance(value, dict) or (inspect.isclass(value) and issubclass(value, Service)):

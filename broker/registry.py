@@ -120,8 +120,11 @@ class EndpointList:
         if not endpoints:
             raise ServiceNotAvailableError({"action": self.name})
         local = [ep for ep in endpoints if ep.local] or endpoints
-        self._next = (self._next + 1) % len(local)
-        return local[self._next]
+        if self._next >= len(local):
+            self._next = 0
+        endpoint = local[self._next]
+        self._next += 1
+        return endpoint
 
 
 class Registry:

@@ -82,6 +82,15 @@ def merge_hooks(src: Any, target: Any) -> dict[str, Any]:
     return result
 
 
+def merge_action_hooks(src: Any, target: Any) -> dict[str, Any]:
+    """Action-level hooks (``{"before": fn | [fns]}``, no name keys): same concatenation order as service hooks."""
+    result: dict[str, Any] = dict(target or {})
+    for kind, hooks in (src or {}).items():
+        src_list, tgt_list = ensure_list(hooks), ensure_list(result.get(kind))
+        result[kind] = _compact(tgt_list + src_list if kind == "before" else src_list + tgt_list)
+    return result
+
+
 def merge_actions(src: Any, target: Any) -> dict[str, Any]:
     """Per action: ``False`` removes it; otherwise ``defaultsDeep(service action, mixin action)``."""
     result: dict[str, Any] = dict(target or {})
@@ -95,7 +104,7 @@ def merge_actions(src: Any, target: Any) -> dict[str, Any]:
             result[key] = src_action
             continue
         if src_action.get("hooks") and tgt_action.get("hooks"):
-            src_action["hooks"] = merge_hooks(src_action["hooks"], tgt_action["hooks"])
+            src_action["hooks"] = merge_action_hooks(src_action["hooks"], tgt_action["hooks"])
         result[key] = defaults_deep(src_action, tgt_action)
     return result
 

@@ -28,7 +28,8 @@ RESERVED_METHOD_NAMES = frozenset(
     {
         "name", "version", "settings", "metadata", "dependencies", "schema", "broker", "actions", "logger",
         "created", "started", "stopped", "full_name", "original_schema", "action_definitions",
-        "event_subscriptions", "wait_for_services",
+        "event_subscriptions", "wait_for_services", "_start", "_stop", "_init", "apply_mixins",
+        "_started_handlers", "_stopped_handlers",
     }
 )  # fmt: skip
 
@@ -110,13 +111,21 @@ class Service:
         ]
         self._started_handlers = [to_async(fn) for fn in ensure_list(merged.get("started"))]
         self._stopped_handlers = [to_async(fn) for fn in ensure_list(merged.get("stopped"))]
-        for handler in ensure_list(merged.get("created")):
-            if inspect.iscoroutinefunction(handler):
-                raise ServiceSchemaError(
-                    f"The 'created' handler of '{self.full_name}' must be synchronous; do async work in 'started'.",
-                    {"service": self.full_name},
-                )
-            handler(self)
+        created = ensure_list(merged.get("created"))
+        if any(inspect.iscoroutinefunction(handler) for handler in created):
+            raise self._async_created_error()
+        for handler in created:
+            result = handler(self)
+            if inspect.isawaitable(result):  # a sync function returning a coroutine: never awaited, refuse it
+                if inspect.iscoroutine(result):
+                    result.close()
+                raise self._async_created_error()
+
+    def _async_created_error(self) -> ServiceSchemaError:
+        return ServiceSchemaError(
+            f"The 'created' handler of '{self.full_name}' must be synchronous; do async work in 'started'.",
+            {"service": self.full_name},
+        )
 
     def _set_fields(self, schema: dict[str, Any]) -> None:
         name = schema.get("name")
