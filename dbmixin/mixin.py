@@ -127,7 +127,7 @@ DbMixin: dict[str, Any] = {
         },
         "update": {"rest": "PUT /:id", "params": {"id": {"type": "any"}}, "handler": _update},
         "remove": {"rest": "DELETE /:id", "params": {"id": {"type": "any"}}, "handler": _remove},
-    },  # fmt: skip
+    },
     "methods": {**TRANSFORM_METHODS, **CRUD_METHODS, **LIFECYCLE_METHODS},
     "created": created,
     "started": started,
