@@ -16,7 +16,6 @@ import base64
 import copy
 import hashlib
 import logging
-import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -25,6 +24,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from .errors import BrokerOptionsError
+from .jsvalues import js_number
 from .wildcard import match
 
 __all__ = ["MISSING", "Cacher", "KeyGen", "MemoryCacher", "make_cached_handler", "resolve_cacher"]
@@ -60,43 +60,6 @@ MISSING: Final = _Missing()
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
-_JS_SAFE_INT = 2**53
-
-
-def _js_float(x: float) -> str:
-    """``Number.prototype.toString()`` for a double: Python's shortest repr, reshaped to JS's layout rules."""
-    if x != x:
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0:
-        return "0"
-    if x.is_integer() and abs(x) <= _JS_SAFE_INT:
-        return str(int(x))
-    sign = "-" if x < 0 else ""
-    r = repr(abs(x))
-    if "e" in r:
-        mant, _, e = r.partition("e")
-        digits, n = mant.replace(".", ""), int(e) + 1
-    else:
-        ip, _, fp = r.partition(".")
-        if ip != "0":
-            digits, n = ip + fp, len(ip)
-        else:
-            stripped = fp.lstrip("0")
-            digits, n = stripped, len(stripped) - len(fp)
-    digits = digits.rstrip("0") or "0"
-    k = len(digits)
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * -n + digits
-    e = n - 1
-    return f"{sign}{digits[0]}{'.' + digits[1:] if k > 1 else ''}e{'+' if e >= 0 else '-'}{abs(e)}"
-
-
 def _ser(v: Any) -> str:
     """Moleculer 0.15 ``_generateKeyFromObject``: the table of §5.2 (exact-type checks first: hot path)."""
     t = type(v)
@@ -124,7 +87,7 @@ def _ser(v: Any) -> str:
     if isinstance(v, int):
         return str(int(v))
     if isinstance(v, float):
-        return _js_float(v)
+        return js_number(v)
     return str(v)
 
 

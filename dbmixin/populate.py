@@ -28,6 +28,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from broker.errors import MoleculerServerError, ServiceSchemaError
+from broker.jsvalues import js_string
 
 from .fields import to_path
 
@@ -36,21 +37,7 @@ __all__ = ["js_key", "populate_docs"]
 _MISSING = object()
 
 
-def js_key(value: Any) -> str:
-    """The key JS would use for ``value`` as an object property (``String(value)``)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        if value.is_integer() and abs(value) < 1e21:
-            return str(int(value))
-        return repr(value)
-    return str(value)
+js_key = js_string  # entities come back keyed by JS object keys: String(id)
 
 
 # -------------------------------------------------------------------------------------------- path helpers
