@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from .errors import BrokerOptionsError
-from .jsvalues import js_number
+from .jsvalues import number_to_string
 from .wildcard import match
 
 __all__ = ["MISSING", "Cacher", "KeyGen", "MemoryCacher", "make_cached_handler", "resolve_cacher"]
@@ -87,7 +87,7 @@ def _ser(v: Any) -> str:
     if isinstance(v, int):
         return str(int(v))
     if isinstance(v, float):
-        return js_number(v)
+        return number_to_string(v)
     return str(v)
 
 

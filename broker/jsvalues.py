@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["js_number", "js_string"]
+__all__ = ["js_string", "number_to_string"]
 
 _JS_SAFE_INT = 2**53
 
 
-def js_number(x: float) -> str:
+def number_to_string(x: float) -> str:
     """``Number.prototype.toString()`` for a double: Python's shortest repr, reshaped to JS's layout rules."""
     if x != x:
         return "NaN"
@@ -55,7 +55,7 @@ def js_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return js_number(value)
+        return number_to_string(value)
     if isinstance(value, list | tuple):
         return ",".join("" if item is None else js_string(item) for item in value)
     if isinstance(value, dict):

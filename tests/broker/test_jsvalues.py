@@ -2,7 +2,7 @@
 
 import pytest
 
-from broker.jsvalues import js_number, js_string
+from broker.jsvalues import js_string, number_to_string
 
 
 @pytest.mark.parametrize(
@@ -10,8 +10,8 @@ from broker.jsvalues import js_number, js_string
     [(5.0, "5"), (0.1, "0.1"), (1e21, "1e+21"), (1e-7, "1e-7"), (123456.789, "123456.789"), (-0.0, "0"),
      (float("nan"), "NaN"), (float("-inf"), "-Infinity"), (2.5e-6, "0.0000025")],
 )  # fmt: skip
-def test_js_number_formats_like_number_to_string(value, expected):
-    assert js_number(value) == expected
+def test_number_to_string_formats_like_number_to_string(value, expected):
+    assert number_to_string(value) == expected
 
 
 @pytest.mark.parametrize(

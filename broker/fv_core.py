@@ -1,0 +1,227 @@
+"""Compile a normalised FV ``Rule`` tree into a single pydantic-core schema.
+
+Native core schemas are used wherever they match FV exactly (strict scalars, length bounds, number bounds,
+typed dicts that keep unknown keys), so a valid call never enters Python. Where FV's semantics have no native
+equivalent, the rule's Python checker (``fv_checks``) runs as a function validator. Any failure raises a
+marker error: the real FV errors are recomputed from the rule tree by ``validation.map_errors``.
+
+Labels this module adds to error locations all start with ``INTERNAL``: ``ALT + i`` marks alternative ``i`` of
+a multi rule; the others are the int/float branches of a number and mean nothing for paths.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from pydantic_core import PydanticCustomError, PydanticOmit, core_schema
+
+from .fv_checks import CHECKERS, to_number
+from .fv_rules import NO, Rule
+
+__all__ = ["ALT", "INTERNAL", "build"]
+
+CoreSchema = core_schema.CoreSchema
+INTERNAL = "\x00"
+ALT = "\x00alt:"
+
+# String options only the Python checker implements (a truthy value means "not native").
+_STRING_PYTHON_ONLY = (
+    *("convert", "trimLeft", "trimRight", "padStart", "padEnd", "localeLowercase", "localeUppercase"),
+    *("pattern", "contains", "enum", "numeric", "alpha", "alphanum", "alphadash", "hex", "singleLine"),
+    "base64",
+)
+
+
+def build(rule: Rule, partial: bool = False) -> CoreSchema:
+    """The core schema for ``rule`` including its presence handling (optional, nullable, default)."""
+    return _presence(rule, _value(rule, partial), with_default=True)
+
+
+def _failure(rule: Rule) -> PydanticCustomError:
+    return PydanticCustomError("fv", "The value fails its '{rule}' rule.", {"rule": rule.type})
+
+
+def _value(rule: Rule, partial: bool = False) -> CoreSchema:
+    """The schema for a present, non-``None`` value (``None`` must fail here; presence is handled around)."""
+    builder = _NATIVE.get(rule.type)
+    native = builder(rule, partial) if builder is not None else None
+    return native if native is not None else _plain(rule)
+
+
+def _plain(rule: Rule) -> CoreSchema:
+    check = CHECKERS[rule.type]
+
+    def validate(value: Any) -> Any:
+        if value is None:
+            raise _failure(rule)
+        value, errors = check(rule, value)
+        if errors:
+            raise _failure(rule)
+        return value
+
+    return core_schema.no_info_plain_validator_function(validate)
+
+
+def _after(rule: Rule, schema: CoreSchema) -> CoreSchema:
+    """Run the rule's Python checker on the natively validated container (its extra checks)."""
+    check = CHECKERS[rule.type]
+
+    def validate(value: Any) -> Any:
+        if check(rule, value)[1]:
+            raise _failure(rule)
+        return value
+
+    return core_schema.no_info_after_validator_function(validate, schema)
+
+
+def _presence(rule: Rule, schema: CoreSchema, with_default: bool) -> CoreSchema:
+    """FV's required check: ``None`` passes if optional/nullable; a default replaces absent (and ``None``)."""
+    if rule.type == "forbidden":
+        return schema
+    if rule.default is not NO:
+        inner = core_schema.nullable_schema(schema)
+        if not rule.nullable:
+
+            def none_to_default(value: Any) -> Any:
+                return rule.default_value() if value is None else value
+
+            inner = core_schema.no_info_after_validator_function(none_to_default, inner)
+        if not with_default:
+            return inner
+        if callable(rule.default):
+            return core_schema.with_default_schema(inner, default_factory=rule.default)
+        return core_schema.with_default_schema(inner, default=rule.default)
+    if rule.optional or rule.nullable:
+        return core_schema.nullable_schema(schema)
+    return schema
+
+
+def _field(rule: Rule, partial: bool) -> core_schema.TypedDictField:
+    required = not (partial or rule.optional or rule.default is not NO or rule.type == "forbidden")
+    schema = _presence(rule, _value(rule), with_default=not partial)
+    return core_schema.typed_dict_field(schema, required=required)
+
+
+def _bounds(opts: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(min_length, max_length) from FV's min/max/length and ``empty: false`` (at least one)."""
+    lows = [opts[key] for key in ("min", "length") if opts.get(key) is not None]
+    highs = [opts[key] for key in ("max", "length") if opts.get(key) is not None]
+    low = max([*lows, 1 if opts.get("empty") is False else 0])
+    return (low or None), (min(highs) if highs else None)
+
+
+def _string(rule: Rule, partial: bool) -> CoreSchema | None:
+    o = rule.opts
+    if any(o.get(key) for key in _STRING_PYTHON_ONLY) or o.get("empty") is True:
+        return None
+    low, high = _bounds(o)
+    changes_case = o.get("lowercase") or o.get("uppercase")
+    if (o.get("lowercase") and o.get("uppercase")) or (changes_case and (low or high is not None)):
+        return None  # pydantic-core checks lengths before changing case ("ß" → "SS"), FV after
+    return core_schema.str_schema(
+        strict=True,
+        min_length=low,
+        max_length=high,
+        strip_whitespace=o.get("trim") or None,
+        to_lower=o.get("lowercase") or None,
+        to_upper=o.get("uppercase") or None,
+    )
+
+
+def _number(rule: Rule, partial: bool) -> CoreSchema | None:
+    """int or finite float, never bool; ints stay ints (a float schema alone would turn 5 into 5.0)."""
+    o = rule.opts
+    if any(o.get(key) is not None for key in ("equal", "notEqual", "step")):
+        return None
+    float_bounds: dict[str, Any] = {"ge": o.get("min"), "le": o.get("max")}
+    if o.get("positive"):
+        float_bounds["gt"] = 0
+    if o.get("negative"):
+        float_bounds["lt"] = 0
+    float_bounds = {key: value for key, value in float_bounds.items() if value is not None}
+    int_bounds = {key: math.ceil(value) if key == "ge" else math.floor(value) if key == "le" else value
+                  for key, value in float_bounds.items()}  # fmt: skip
+    integer = 1 if o.get("integer") else None
+    int_schema = core_schema.int_schema(strict=True, **int_bounds)
+    float_schema = core_schema.float_schema(
+        strict=True, allow_inf_nan=False, multiple_of=integer, **float_bounds
+    )
+    schema = core_schema.union_schema(
+        [(int_schema, f"{INTERNAL}int"), (float_schema, f"{INTERNAL}float")], mode="left_to_right"
+    )
+    if o.get("convert"):
+        schema = core_schema.no_info_before_validator_function(to_number, schema)
+    return schema
+
+
+def _boolean(rule: Rule, partial: bool) -> CoreSchema | None:
+    return None if rule.opts.get("convert") else core_schema.bool_schema(strict=True)
+
+
+def _class(rule: Rule, partial: bool) -> CoreSchema | None:
+    return core_schema.is_instance_schema(rule.opts["instanceOf"])
+
+
+def _forbidden(rule: Rule, partial: bool) -> CoreSchema | None:
+    remove = rule.opts.get("remove")
+
+    def validate(value: Any) -> Any:
+        if value is None:
+            return value
+        if remove:
+            raise PydanticOmit
+        raise _failure(rule)
+
+    return core_schema.no_info_plain_validator_function(validate)
+
+
+def _object(rule: Rule, partial: bool) -> CoreSchema | None:
+    if rule.props is None:
+        schema: CoreSchema = core_schema.is_instance_schema(dict)
+    else:
+        strict = rule.opts.get("strict", False)
+        schema = core_schema.typed_dict_schema(
+            {key: _field(prop, partial) for key, prop in rule.props.items()},
+            strict=True,
+            extra_behavior="forbid" if strict is True else "ignore" if strict == "remove" else "allow",
+        )
+    if rule.opts.get("minProps") is not None or rule.opts.get("maxProps") is not None:
+        schema = _after(rule, schema)
+    return schema
+
+
+def _wrap_in_list(value: Any) -> Any:
+    return value if isinstance(value, list) or value is None else [value]
+
+
+def _array(rule: Rule, partial: bool) -> CoreSchema | None:
+    o = rule.opts
+    low, high = _bounds(o)
+    items = build(rule.items) if rule.items is not None else None
+    schema = core_schema.list_schema(items, strict=True, min_length=low, max_length=high)
+    if "contains" in o or o.get("unique") or o.get("enum") is not None:
+        schema = _after(rule, schema)
+    if o.get("convert"):
+        schema = core_schema.no_info_before_validator_function(_wrap_in_list, schema)
+    return schema
+
+
+def _multi(rule: Rule, partial: bool) -> CoreSchema | None:
+    """Alternatives are tried left to right; the first that passes gives the (converted) value, as in FV."""
+    alternatives = rule.alternatives or []
+    choices = [(_value(alt), f"{ALT}{index}") for index, alt in enumerate(alternatives)]
+    return core_schema.union_schema(choices, mode="left_to_right")  # type: ignore[arg-type]
+
+
+_NATIVE: dict[str, Callable[[Rule, bool], CoreSchema | None]] = {
+    "array": _array,
+    "boolean": _boolean,
+    "class": _class,
+    "forbidden": _forbidden,
+    "multi": _multi,
+    "number": _number,
+    "object": _object,
+    "string": _string,
+}

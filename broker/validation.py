@@ -1,0 +1,249 @@
+"""Action/event params validation: fastest-validator's schema language and errors, checked by pydantic-core.
+
+``Validator().compile(schema)`` turns an FV schema (or a pydantic model class) into a ``check(params)`` that
+returns the validated, possibly converted params or raises ``ValidationError`` whose ``data`` is FV's error
+list (``{type, message, field, expected?, actual}``). The schema is compiled once into a
+``pydantic_core.SchemaValidator``, so a valid call costs about a microsecond; only failures run Python code,
+which rebuilds FV's errors from the rule tree (see ``fv_core`` for the layout of error locations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import SchemaError, SchemaSerializer, SchemaValidator, core_schema
+from pydantic_core import ValidationError as CoreValidationError
+
+from .errors import ServiceSchemaError, ValidationError
+from .fv_checks import explain
+from .fv_core import ALT, INTERNAL, build
+from .fv_messages import fv_error
+from .fv_rules import NO, Rule, join_path, root_rule
+
+__all__ = ["Validator", "map_errors", "map_model_errors"]
+
+Check = Callable[[Any], Any]
+_CONTAINERS = ("array", "object")
+
+
+class Validator:
+    """The broker's default validator (``validator=True``): compile once per action, check on every call."""
+
+    def compile(self, schema: dict[str, Any] | list[Any] | type[BaseModel], partial: bool = False) -> Check:
+        """Compile an FV schema or a pydantic model; ``partial`` makes every top-level field optional.
+
+        Raises ``ServiceSchemaError`` for an invalid schema, so mistakes surface when the service is created.
+        """
+        if isinstance(schema, type) and issubclass(schema, BaseModel):
+            return _compile_model(schema, partial)
+        root = root_rule(schema)
+        try:
+            validate = SchemaValidator(build(root, partial)).validate_python
+        except SchemaError as exc:  # a rule value pydantic-core rejects that the FV checks let through
+            raise ServiceSchemaError(f"Invalid validator schema: {exc}") from None
+
+        def check(params: Any) -> Any:
+            try:
+                return validate(params)
+            except CoreValidationError as exc:
+                data = map_errors(root, params, exc.errors(include_url=False))
+                raise ValidationError("Parameters validation error!", data=data) from None
+
+        return check
+
+    def validate(self, params: Any, schema: dict[str, Any] | list[Any] | type[BaseModel]) -> Any:
+        """Compile and check in one go (FV's ``v.validate``); prefer ``compile`` for anything called twice."""
+        return self.compile(schema)(params)
+
+
+# ---------------------------------------------------------------------------------------- FV error mapping
+def _path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not part.startswith(INTERNAL):
+            path = join_path(path, part)
+    return path
+
+
+def _walk(root: Rule, loc: tuple[Any, ...]) -> tuple[list[tuple[Rule, tuple[Any, ...]]], bool, bool]:
+    """The rules along ``loc`` with their locations, whether it all resolved, whether via an alternative."""
+    rule, steps, via_alternative = root, [(root, ())], False
+    for index, part in enumerate(loc):
+        if isinstance(part, str) and part.startswith(ALT) and rule.alternatives is not None:
+            rule, via_alternative = rule.alternatives[int(part[len(ALT) :])], True
+        elif isinstance(part, str) and part.startswith(INTERNAL):
+            continue  # a number's int/float branch: same rule, same value
+        elif isinstance(part, int) and rule.type == "array" and rule.items is not None:
+            rule, via_alternative = rule.items, False
+        elif isinstance(part, str) and rule.props is not None and part in rule.props:
+            rule, via_alternative = rule.props[part], False
+        else:
+            return steps, False, via_alternative
+        steps.append((rule, loc[: index + 1]))
+    return steps, True, via_alternative
+
+
+def _raw_at(params: Any, loc: tuple[Any, ...]) -> Any:
+    """The caller's original value at ``loc`` (before any conversion), or ``NO``."""
+    value = params
+    for part in loc:
+        if isinstance(part, str) and part.startswith(INTERNAL):
+            continue
+        in_list = isinstance(part, int) and isinstance(value, list) and -len(value) <= part < len(value)
+        if not (in_list or (isinstance(part, str) and isinstance(value, dict) and part in value)):
+            return NO
+        value = value[part]
+    return value
+
+
+def _generic(error: Any, path: str) -> dict[str, Any]:
+    return {"type": error["type"], "message": error["msg"], "field": path, "actual": error.get("input")}
+
+
+def _extra_keys(errors: list[Any]) -> dict[tuple[Any, ...], list[str]]:
+    """Unknown keys per object location: FV reports them in one ``objectStrict`` error per object."""
+    extras: dict[tuple[Any, ...], list[str]] = {}
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            extras.setdefault(error["loc"][:-1], []).append(str(error["loc"][-1]))
+    return extras
+
+
+def map_errors(root: Rule, params: Any, errors: list[Any]) -> list[dict[str, Any]]:
+    """pydantic-core errors → FV's list: each failing value (and its containers) explained by FV's checks."""
+    extras = _extra_keys(errors)
+    out: list[dict[str, Any]] = []
+    done: set[Any] = set()
+
+    def emit(rule: Rule, path: str, found: list[Any]) -> None:
+        for item in found:
+            if item[0] == "required":  # every alternative of a multi rule says so: report it once
+                if ("required", path) in done:
+                    continue
+                done.add(("required", path))
+            out.append(fv_error(rule, path, item))
+
+    for error in errors:
+        kind = error["type"]
+        target = error["loc"][:-1] if kind == "extra_forbidden" else error["loc"]
+        steps, complete, via_alternative = _walk(root, target)
+        # containers above the failing value report their own errors too, as in FV
+        for rule, loc in steps[:-1]:
+            key = (id(rule), _path(loc))
+            if rule.type in _CONTAINERS and key not in done and (value := _raw_at(params, loc)) is not NO:
+                done.add(key)
+                emit(rule, key[1], explain(rule, value))
+        rule, loc = steps[-1]
+        path = _path(loc)
+        if not complete:
+            out.append(_generic(error, _path(error["loc"])))
+        elif kind == "extra_forbidden":
+            if (keys := extras.pop(loc, None)) is not None:
+                emit(rule, path, [("objectStrict", ", ".join(rule.props or ()), ", ".join(keys))])
+        elif kind == "missing":
+            emit(rule, path, [("required", NO, None)])
+        elif (id(rule), path) not in done:
+            done.add((id(rule), path))
+            value = _raw_at(params, loc)
+            found = explain(rule, error.get("input") if value is NO else value, via_alternative)
+            if found:
+                emit(rule, path, found)
+            else:  # pydantic-core and the FV checks disagree: still report, with pydantic's words
+                out.append(_generic(error, path))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ pydantic models
+_FROM_PYDANTIC = {
+    "missing": "required", "string_type": "string", "string_too_short": "stringMin",
+    "string_too_long": "stringMax", "string_pattern_mismatch": "stringPattern", "int_type": "number",
+    "int_parsing": "number", "float_type": "number", "float_parsing": "number", "finite_number": "number",
+    "int_from_float": "numberInteger", "greater_than_equal": "numberMin", "less_than_equal": "numberMax",
+    "multiple_of": "numberStep",
+    "bool_type": "boolean", "bool_parsing": "boolean", "list_type": "array", "too_short": "arrayMin",
+    "too_long": "arrayMax", "dict_type": "object", "model_type": "object", "model_attributes_type": "object",
+    "literal_error": "enumValue", "enum": "enumValue", "datetime_type": "date", "datetime_parsing": "date",
+    "datetime_from_date_parsing": "date", "uuid_type": "uuid", "uuid_parsing": "uuid", "url_type": "url",
+    "url_parsing": "url",
+}  # fmt: skip
+_EXPECTED_FROM = {"stringMin": "min_length", "stringMax": "max_length", "arrayMin": "min_length",
+                  "arrayMax": "max_length", "numberMin": "ge", "numberMax": "le", "numberStep": "multiple_of",
+                  "enumValue": "expected", "stringPattern": "pattern"}  # fmt: skip
+
+
+def _model_error(error: Any) -> dict[str, Any]:
+    path, kind = _path(error["loc"]), _FROM_PYDANTIC.get(error["type"])
+    if kind is None:
+        return _generic(error, path)
+    context = error.get("ctx") or {}
+    expected = context.get(_EXPECTED_FROM.get(kind, ""), NO)
+    actual = None if kind == "required" else error.get("input")
+    if kind in ("stringMin", "stringMax", "arrayMin", "arrayMax") and hasattr(actual, "__len__"):
+        actual = len(actual)
+    return fv_error(None, path, (kind, expected, actual))
+
+
+def map_model_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    """pydantic's errors in FV's shape; the unknown keys of one object become a single ``objectStrict``."""
+    extras, out = _extra_keys(errors), []
+    for error in errors:
+        if error["type"] != "extra_forbidden":
+            out.append(_model_error(error))
+        elif (keys := extras.pop(error["loc"][:-1], None)) is not None:
+            out.append(fv_error(None, _path(error["loc"][:-1]), ("objectStrict", NO, ", ".join(keys))))
+    return out
+
+
+def _model_fields_schema(model: type[BaseModel]) -> core_schema.CoreSchema:
+    """The model's fields as a typed dict where nothing is required and nothing defaults (for ``partial``).
+
+    Field validators and constraints are kept; model-level validators are dropped (they expect a whole model).
+    """
+    schema: Any = model.__pydantic_core_schema__
+    definitions: list[Any] = []
+    if schema["type"] == "definitions":
+        definitions, schema = schema["definitions"], schema["schema"]
+    by_ref = {definition.get("ref"): definition for definition in definitions}
+    config = None
+    while schema["type"] != "model-fields":
+        if schema["type"] == "definition-ref" and schema["schema_ref"] in by_ref:
+            schema = by_ref[schema["schema_ref"]]
+        elif schema["type"] == "model":
+            config, schema = schema.get("config"), schema["schema"]
+        elif schema["type"].startswith("function-") and "schema" in schema:
+            schema = schema["schema"]
+        else:
+            raise ServiceSchemaError(f"Partial validation is not supported for the model '{model.__name__}'.")
+    fields = {
+        name: core_schema.typed_dict_field(
+            field["schema"]["schema"] if field["schema"]["type"] == "default" else field["schema"],
+            required=False,
+            validation_alias=field.get("validation_alias"),
+            serialization_alias=field.get("serialization_alias"),
+            serialization_exclude=field.get("serialization_exclude"),
+        )
+        for name, field in schema["fields"].items()
+    }
+    typed_dict = core_schema.typed_dict_schema(fields, config=config)
+    return core_schema.definitions_schema(typed_dict, definitions) if definitions else typed_dict
+
+
+def _compile_model(model: type[BaseModel], partial: bool) -> Check:
+    if partial:
+        schema = _model_fields_schema(model)
+        validate, dump = SchemaValidator(schema).validate_python, SchemaSerializer(schema).to_python
+    else:
+        validate, dump = model.__pydantic_validator__.validate_python, BaseModel.model_dump
+
+    def check(params: Any) -> Any:
+        try:
+            return dump(validate(params))
+        except CoreValidationError as exc:
+            data = map_model_errors(exc.errors())
+            raise ValidationError("Parameters validation error!", data=data) from None
+
+    return check
