@@ -49,6 +49,6 @@ class EntityAlreadyExistsError(MoleculerClientError):
 def query_error(field: str, message: str, actual: Any = None, type: str = "query") -> ValidationError:
     """A 422 naming the offending ``field`` (a path such as ``price.$gt``), as the broker's validator reports."""
     return ValidationError(
-        f"Invalid query: {message}",
+        f"Invalid {type}: {message}",
         data=[{"type": type, "field": field, "message": message, "actual": actual}],
     )

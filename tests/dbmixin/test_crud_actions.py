@@ -225,3 +225,26 @@ async def test_entities_given_ids_are_kept(make_broker):
     await broker.call("posts.insert", {"entities": [{"_id": 7, "title": "seven"}]})
     assert (await broker.call("posts.get", {"id": 7}))["title"] == "seven"
     assert POSTS[0]["title"] == "Hello world"  # seed data untouched by the adapter's copies
+
+
+async def test_duplicate_ids_are_409_and_nothing_is_written(make_broker):
+    from adapters.errors import EntityAlreadyExistsError
+
+    broker = await make_broker(posts_schema())
+    await broker.call("posts.create", {"_id": "a", "title": "first"})
+    with pytest.raises(EntityAlreadyExistsError) as info:
+        await broker.call("posts.insert", {"entities": [{"_id": "b"}, {"_id": "a", "title": "second"}]})
+    assert (info.value.code, info.value.data) == (409, {"id": "a"})
+    assert await broker.call("posts.find", {}) == [{"_id": "a", "title": "first"}]
+
+
+async def test_malformed_queries_and_updates_are_422_naming_the_path(make_broker):
+    broker = await make_broker(posts_schema())
+    await broker.call("posts.create", {"_id": "a", "votes": 1})
+    with pytest.raises(ValidationError) as info:
+        await broker.call("posts.find", {"query": {"votes": {"$foo": 1}}})
+    assert info.value.data[0]["field"] == "votes.$foo" and info.value.message.startswith("Invalid query")
+    with pytest.raises(ValidationError) as info:
+        await broker.call("posts.update", {"id": "a", "$set": {"_id": "b"}})
+    assert info.value.data[0]["field"] == "$set._id" and info.value.message.startswith("Invalid update")
+    assert await broker.call("posts.get", {"id": "a"}) == {"_id": "a", "votes": 1}
