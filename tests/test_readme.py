@@ -25,3 +25,18 @@ def test_readme_example_matches_its_file_and_output(path: str, code: str, output
     run = subprocess.run([sys.executable, path], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout == output
+
+
+async def test_readme_class_form_snippet_runs():
+    from broker import Service, ServiceBroker, action, event
+
+    snippet = re.search(r"```python\n(class Posts\(Service\):.*?)```", README, re.S).group(1)
+    namespace = {"Service": Service, "action": action, "event": event}
+    exec(snippet, namespace)
+    broker = ServiceBroker(logger=False, cacher="Memory")
+    service = broker.create_service(namespace["Posts"])
+    async with broker:
+        assert await broker.call("posts.get", {"id": 5}) == {"id": 5}
+        assert service.settings == {"pageSize": 20}
+        assert [sub.name for sub in service.event_subscriptions] == ["user.*"]
+        assert service.action_definitions["get"].definition["rest"] == "GET /:id"
