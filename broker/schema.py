@@ -69,25 +69,28 @@ def merge_metadata(src: Any, target: Any) -> Any:
     return src if src is not None else target
 
 
+def _concat_hooks(kind: str, src: Any, target: Any) -> list[Any]:
+    """One hook list from two: ``before`` runs the mixin's first, ``after``/``error`` the service's first."""
+    src_list, tgt_list = ensure_list(src), ensure_list(target)
+    return _compact(tgt_list + src_list if kind == "before" else src_list + tgt_list)
+
+
 def merge_hooks(src: Any, target: Any) -> dict[str, Any]:
-    """Concatenate hook lists per type and key: ``before`` mixin first, ``after``/``error`` service first."""
+    """Service hooks (``{"before": {"*": fn, "name": [fns]}}``): concatenated per type and action key."""
     result: dict[str, Any] = dict(target or {})
     for kind, src_map in (src or {}).items():
         tgt_map = dict(result.get(kind) or {})
         for key, hooks in (src_map or {}).items():
-            src_list, tgt_list = ensure_list(hooks), ensure_list(tgt_map.get(key))
-            combined = tgt_list + src_list if kind == "before" else src_list + tgt_list
-            tgt_map[key] = _compact(combined)
+            tgt_map[key] = _concat_hooks(kind, hooks, tgt_map.get(key))
         result[kind] = tgt_map
     return result
 
 
 def merge_action_hooks(src: Any, target: Any) -> dict[str, Any]:
-    """Action-level hooks (``{"before": fn | [fns]}``, no name keys): same concatenation order as service hooks."""
+    """Action-level hooks (``{"before": fn | [fns]}``, no name keys): concatenated per type."""
     result: dict[str, Any] = dict(target or {})
     for kind, hooks in (src or {}).items():
-        src_list, tgt_list = ensure_list(hooks), ensure_list(result.get(kind))
-        result[kind] = _compact(tgt_list + src_list if kind == "before" else src_list + tgt_list)
+        result[kind] = _concat_hooks(kind, hooks, result.get(kind))
     return result
 
 
