@@ -6,6 +6,15 @@ See ``adapters/base.py`` for the interface, ``adapters/query.py`` and ``docs/que
 language.
 """
 
+import runpy
+from pathlib import Path
+
+# The toolkit's siblings must be its own, not a project folder of the same name (see broker/siblings.py, loaded by
+# path so that a shadowing 'broker' cannot hide the check itself).
+runpy.run_path(str(Path(__file__).resolve().parent.parent / "broker" / "siblings.py"))["require_siblings"](
+    __file__, "broker"
+)
+
 from .base import BaseAdapter
 from .errors import EntityAlreadyExistsError, UnsupportedQueryError
 from .memory import MemoryAdapter
