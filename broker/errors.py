@@ -314,6 +314,6 @@ def error_from_dict(payload: dict[str, Any]) -> Exception:
         if payload.get("code") is not None:
             err.code = payload["code"]
     if "retryable" in payload and payload["retryable"] is not None and payload["retryable"] != err.retryable:
-        err.retryable = bool(payload["retryable"])  # type: ignore[misc]
+        err.retryable = bool(payload["retryable"])
     err.node_id = payload.get("nodeID")
     return err

@@ -27,8 +27,8 @@ def number_to_string(x: float) -> str:
     sign = "-" if x < 0 else ""
     r = repr(abs(x))
     if "e" in r:
-        mant, _, e = r.partition("e")
-        digits, n = mant.replace(".", ""), int(e) + 1
+        mant, _, exponent = r.partition("e")
+        digits, n = mant.replace(".", ""), int(exponent) + 1
     else:
         ip, _, fp = r.partition(".")
         if ip != "0":
