@@ -101,7 +101,7 @@ DbMixin: dict[str, Any] = {
             "params": {
                 **_SHAPE,
                 "page": {**_COUNTER, "min": 1},
-                "pageSize": _COUNTER,
+                "pageSize": {**_COUNTER, "min": 1},
                 "sort": _STRINGS,
                 **_SEARCH,
             },
