@@ -167,6 +167,8 @@ async def remove_entity(self: Any, ctx: Any, params: Mapping[str, Any]) -> dict[
     """Remove one entity and return it (moleculer-db's MemoryAdapter returned the count ``1``)."""
     check_entity(params, "params")
     raw_id = entity_id_of(self, params)
+    if raw_id is None:
+        raise invalid("id", "The 'id' field is required.", None, "required")
     entity_id = self.decode_id(raw_id)
     await self.before_entity_change("remove", params, ctx)
     stored = await self.adapter.remove_by_id(entity_id)

@@ -51,7 +51,7 @@ async def _count(self: Any, ctx: Any) -> Any:
 
 
 async def _list(self: Any, ctx: Any) -> Any:
-    return await self.list_entities(ctx, self.sanitize_params(ctx, ctx.params))
+    return await self.list_entities(ctx, self.sanitize_params(ctx, ctx.params, paging=True))
 
 
 async def _create(self: Any, ctx: Any) -> Any:
@@ -125,8 +125,9 @@ DbMixin: dict[str, Any] = {
             },
             "handler": _get,
         },
-        "update": {"rest": "PUT /:id", "params": {"id": {"type": "any"}}, "handler": _update},
-        "remove": {"rest": "DELETE /:id", "params": {"id": {"type": "any"}}, "handler": _remove},
+        # ``id`` is optional in the schema so the public ``idField`` name can carry the id; the bodies 422 without
+        "update": {"rest": "PUT /:id", "params": {"id": {"type": "any", "optional": True}}, "handler": _update},
+        "remove": {"rest": "DELETE /:id", "params": {"id": {"type": "any", "optional": True}}, "handler": _remove},
     },
     "methods": {**TRANSFORM_METHODS, **CRUD_METHODS, **LIFECYCLE_METHODS},
     "created": created,
