@@ -34,6 +34,7 @@ __all__ = [
     "MAX_COUNT",
     "MAX_DEPTH",
     "MAX_IDS",
+    "MAX_INT",
     "NUMERIC_PARAMS",
     "check_depth",
     "sanitize_params",
@@ -46,6 +47,8 @@ MAX_COUNT = 2**53 - 1
 MAX_NUMBER_CHARS = 32
 MAX_DEPTH = 32
 MAX_IDS = 100_000
+MAX_INT = 2**63 - 1
+"""The largest integer an entity may hold (MongoDB's int64, SQL's BIGINT); a larger one is a 422."""
 
 _MINIMUM = {"limit": 0, "offset": 0, "page": 1, "pageSize": 1}
 _SEPARATORS = re.compile(r"[,\s]+")
@@ -82,20 +85,23 @@ def _short(value: Any) -> Any:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def check_depth(value: Any, field: str, limit: int = MAX_DEPTH) -> dict[str, Any] | None:
-    """An issue when ``value`` nests dicts/lists deeper than ``limit`` levels (checked without recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+def check_depth(value: Any, field: str, limit: int = MAX_DEPTH, max_int: int | None = None) -> dict[str, Any] | None:
+    """An issue when ``value`` nests dicts/lists deeper than ``limit`` levels or (with ``max_int``) holds an integer
+    beyond ``±max_int`` (checked without recursion; the issue names the path)."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, field)]
     while stack:
-        item, depth = stack.pop()
+        item, depth, path = stack.pop()
         if isinstance(item, Mapping):
-            children: Any = item.values()
+            children: Any = ((f"{path}.{k}", v) for k, v in item.items())
         elif isinstance(item, list | tuple):
-            children = item
+            children = ((f"{path}.{i}", v) for i, v in enumerate(item))
         else:
+            if max_int is not None and isinstance(item, int) and not isinstance(item, bool) and abs(item) > max_int:
+                return _issue("numberMax", path, f"The '{path}' field must be an integer within ±{max_int}.", item)
             continue
         if depth > limit:
             return _issue("depth", field, f"The '{field}' field nests more than {limit} levels.", "...")
-        stack.extend((child, depth + 1) for child in children)
+        stack.extend((child, depth + 1, child_path) for child_path, child in children)
     return None
 
 

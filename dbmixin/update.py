@@ -28,7 +28,7 @@ from broker.errors import MoleculerClientError, ValidationError
 
 from .errors import EntityNotFoundError
 from .fields import flatten
-from .params import check_depth
+from .params import MAX_INT, check_depth
 
 __all__ = ["MAX_ENTITY_DEPTH", "UPDATE_ATTEMPTS", "check_entity", "entity_id_of", "invalid", "update_entity"]
 
@@ -48,10 +48,10 @@ def invalid(field: str, message: str, actual: Any = None, type_: str = "entity")
 
 
 def check_entity(entity: Any, field: str) -> None:
-    """422 unless ``entity`` is a dict of bounded depth (``MAX_ENTITY_DEPTH``)."""
+    """422 unless ``entity`` is a dict of bounded depth (``MAX_ENTITY_DEPTH``) whose integers fit in 64 bits."""
     if not isinstance(entity, Mapping):
         raise invalid(field, f"The '{field}' field must be an object.", type(entity).__name__)
-    issue = check_depth(entity, field, MAX_ENTITY_DEPTH)
+    issue = check_depth(entity, field, MAX_ENTITY_DEPTH, MAX_INT)
     if issue is not None:
         raise ValidationError("Parameters validation error!", data=[issue])
 
