@@ -13,7 +13,7 @@ from typing import Any
 
 from adapters import MemoryAdapter
 from broker import call_maybe_async
-from broker.errors import MoleculerError, MoleculerServerError
+from broker.errors import MoleculerError, MoleculerServerError, ValidationError
 
 from .read import Visibility
 from .settings import CLEAN_EVENT_METHODS, check_settings
@@ -49,7 +49,15 @@ async def validate_entity(self: Any, entity: Any, partial: bool = False) -> Any:
             self._entity_check_partial = compile_entity_validator(self, self.settings.get("entityValidator"), True)
         check = self._entity_check_partial
     if isinstance(entity, list):
-        return [await check(item) for item in entity]
+        out = []
+        for i, item in enumerate(entity):
+            try:
+                out.append(await check(item))
+            except ValidationError as err:  # name the entity: entities.<i>.<field>
+                data = [{**e, "field": f"entities.{i}.{e.get('field')}"} if isinstance(e, dict) else e
+                        for e in (err.data or [])]  # fmt: skip
+                raise ValidationError(err.message, data=data) from None
+        return out
     return await check(entity)
 
 

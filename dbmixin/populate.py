@@ -176,7 +176,7 @@ def _normalise(key: str, rule: Any) -> dict[str, Any]:
         if rule.get("params") is not None:
             out["params"] = copy.deepcopy(dict(rule["params"]))
         if isinstance(rule.get("populate"), str):
-            out["populate"] = [rule["populate"]]
+            out["populate"] = [p for p in rule["populate"].replace(",", " ").split() if p]  # as the request param
         elif rule.get("populate") is not None:
             out["populate"] = list(rule["populate"])
     else:

@@ -60,13 +60,27 @@ class ReadParams:
 
 
 class SanitizedParams(dict[str, Any]):
-    """The mapping ``sanitize_params`` returns, carrying its typed ``read`` value (a plain ``dict`` otherwise)."""
+    """The mapping ``sanitize_params`` returns (a plain ``dict`` otherwise), carrying its typed value ``read``.
 
-    read: ReadParams
+    ``read`` is built on first use by ``build(params)`` (a ``get`` never needs it), so a hidden or malformed field
+    is reported when a body reads it; ``paging`` says whether the ``list`` paging was applied.
+    """
 
-    def __init__(self, params: Mapping[str, Any], read: ReadParams) -> None:
-        super().__init__(params)
-        self.read = read
+    __slots__ = ("_build", "_read", "paging")
+
+    def __init__(self, params: Mapping[str, Any], build: Callable[[Mapping[str, Any]], ReadParams],
+                 paging: bool) -> None:  # fmt: skip
+        dict.__init__(self, params)
+        self._build = build
+        self._read: ReadParams | None = None
+        self.paging = paging
+
+    @property
+    def read(self) -> ReadParams:
+        """The typed value (422 on a hidden or malformed field)."""
+        if self._read is None:
+            self._read = self._build(self)
+        return self._read
 
 
 def _norm(path: str) -> tuple[str, ...]:
@@ -168,12 +182,34 @@ def build_read_params(
     visibility: Visibility,
     id_field: str,
     id_key: str,
-    decode: Callable[[Any], Any],
+    decode: Callable[[Any], Any] | None,
     paging: bool,
 ) -> ReadParams:
     """The typed value of already-sanitised params (``dbmixin.params.sanitize_params``); 422 on a bad or hidden
-    field. ``decode`` is the service's ``decode_id``."""
+    field. ``decode`` is the service's ``decode_id`` (``None`` when it is the identity)."""
     parsed = parse_find_params(params)
+    if decode is None and id_field == id_key and not visibility.guarded and parsed.search is None:
+        find = parsed  # nothing to map, hide or decode: the parsed params are the typed value
+    else:
+        find = _mapped(parsed, visibility, id_field, id_key, decode or _identity)
+    return ReadParams(
+        find=find,
+        populate=tuple(_strings(params.get("populate"))),
+        fields=tuple(_strings(params["fields"])) if params.get("fields") is not None else None,
+        exclude_fields=tuple(_strings(params.get("excludeFields"))),
+        page=params.get("page") if paging else None,
+        page_size=params.get("pageSize") if paging else None,
+        paging=paging,
+    )
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _mapped(
+    parsed: FindParams, visibility: Visibility, id_field: str, id_key: str, decode: Callable[[Any], Any]
+) -> FindParams:
     mapper = _Mapper(visibility, id_field, id_key, decode)
     query = mapper.node(parsed.query) if not isinstance(parsed.query, MatchAll) else parsed.query
     sort = tuple(SortKey(mapper.path(k.path, "sort"), k.descending) for k in parsed.sort)
@@ -190,16 +226,7 @@ def build_read_params(
         else:
             search = Search(parsed.search, search_fields, exclude)
         filter_ = search if isinstance(query, MatchAll) else And((query, search))
-    find = FindParams(filter_, sort, parsed.limit, parsed.offset, query, parsed.search, search_fields)
-    return ReadParams(
-        find=find,
-        populate=tuple(_strings(params.get("populate"))),
-        fields=tuple(_strings(params["fields"])) if params.get("fields") is not None else None,
-        exclude_fields=tuple(_strings(params.get("excludeFields"))),
-        page=params.get("page") if paging else None,
-        page_size=params.get("pageSize") if paging else None,
-        paging=paging,
-    )
+    return FindParams(filter_, sort, parsed.limit, parsed.offset, query, parsed.search, search_fields)
 
 
 def _strings(value: Iterable[str] | str | None) -> list[str]:

@@ -28,6 +28,7 @@ from broker.errors import MoleculerClientError, ValidationError
 
 from .errors import EntityNotFoundError
 from .fields import flatten
+from .lifecycle import validate_entity
 from .params import MAX_INT, check_depth
 
 __all__ = ["MAX_ENTITY_DEPTH", "UPDATE_ATTEMPTS", "check_entity", "entity_id_of", "invalid", "update_entity"]
@@ -96,8 +97,6 @@ def _update_document(self: Any, params: Mapping[str, Any]) -> dict[str, Any]:
 def _validates(self: Any) -> bool:
     if getattr(self, "_entity_check", None) is not None:
         return True
-    from .lifecycle import validate_entity
-
     return getattr(self.validate_entity, "__func__", validate_entity) is not validate_entity
 
 
@@ -116,21 +115,24 @@ async def update_entity(self: Any, ctx: Any, params: Mapping[str, Any]) -> dict[
     """Change one entity (see the module docstring); returns it transformed. 404 if there is no such entity, 422
     for a malformed or invalid change, 409 when concurrent writes keep winning."""
     check_entity(params, "params")
+    given = params
     params = await self.before_entity_change("update", params, ctx)
-    check_entity(params, "params")
+    if params is not given:
+        check_entity(params, "params")
     raw_id = entity_id_of(self, params)
     if raw_id is None:
         raise invalid("id", "The 'id' field is required.", None, "required")
     entity_id = self.decode_id(raw_id)
     id_key = self.adapter.id_key
     document = _update_document(self, params)
-    parsed = parse_update(document, id_key)  # a malformed update is a 422 before anything is read or written
-    if not parsed:
+    if not document:
         stored = await self.adapter.find_by_id(entity_id)
     elif not _validates(self):
-        stored = await self.adapter.update_by_id(entity_id, document)
+        stored = await self.adapter.update_by_id(entity_id, document)  # the adapter parses it: 422 before a write
     else:
-        stored = await _validated_update(self, entity_id, parsed, raw_id)
+        parsed = parse_update(document, id_key)  # a malformed update is a 422 before anything is read or written
+        stored = await _validated_update(self, entity_id, parsed, raw_id) if parsed else (
+            await self.adapter.find_by_id(entity_id))  # fmt: skip
     if stored is None:
         raise EntityNotFoundError(raw_id)
     json = await self.transform_documents(ctx, {}, stored)
