@@ -5,8 +5,10 @@ moleculer-db calls them ``_find``, ``_count``, ``_list``, ``_create``, ``_insert
 ``insert_entities``, ``get_entities``, ``update_entity`` and ``remove_entity``. Each takes ``(ctx, params)``.
 
 The read bodies accept what ``self.sanitize_params`` returns *or raw params* (which they sanitise themselves), so
-``maxPageSize``/``maxLimit`` and the hidden-field guard hold on every path; the adapter gets a parsed
-``FindParams``. Writes run the entity hooks, validate whole entities and clean the cache as moleculer-db does
+``maxPageSize``/``maxLimit`` and the param checks hold on every path; the adapter gets a parsed ``FindParams``.
+Hidden fields (``dbmixin.read``) are guarded for the public actions; a custom action passing raw params has full
+access, like ``self.adapter`` (pass ``self.sanitize_params(ctx, params)`` to get the guard). Writes run the entity
+hooks, validate whole entities and clean the cache as moleculer-db does
 (reference §6); a write that fails leaves the store unchanged.
 """
 
@@ -20,11 +22,13 @@ from broker.errors import MoleculerClientError
 
 from .errors import EntityNotFoundError
 from .params import sanitize_params as _sanitize_params
-from .read import ReadParams, SanitizedParams, build_read_params
+from .read import ReadParams, SanitizedParams, Visibility, build_read_params
 from .transform import decode_id
 from .update import check_entity, entity_id_of, invalid, update_entity
 
 __all__ = ["CRUD_METHODS"]
+
+_OPEN = Visibility({})  # custom actions' raw params: no hidden-field guard
 
 def sanitize_params(self: Any, ctx: Any, params: Mapping[str, Any], paging: bool = False) -> dict[str, Any]:
     """Convert, check and cap the read params (``dbmixin.params``); ``paging=True`` (the ``list`` action) adds
@@ -33,11 +37,11 @@ def sanitize_params(self: Any, ctx: Any, params: Mapping[str, Any], paging: bool
     return _wrap(self, _sanitize_params(params, self.settings, is_list=paging), paging)
 
 
-def _wrap(self: Any, params: dict[str, Any], paging: bool) -> SanitizedParams:
+def _wrap(self: Any, params: dict[str, Any], paging: bool, guarded: bool = True) -> SanitizedParams:
     def build(p: Mapping[str, Any]) -> ReadParams:
         return build_read_params(
             p,
-            visibility=self._visibility,
+            visibility=self._visibility if guarded else _OPEN,
             id_field=self._id_field(),
             id_key=self.adapter.id_key,
             decode=None if getattr(self.decode_id, "__func__", None) is decode_id else self.decode_id,
@@ -48,14 +52,13 @@ def _wrap(self: Any, params: dict[str, Any], paging: bool) -> SanitizedParams:
 
 
 def _read(self: Any, ctx: Any, params: Any, paging: bool) -> SanitizedParams:
-    """The sanitised params of a read body: as given when already sanitised, else through ``self.sanitize_params``
-    (and the module's checks again when an override returned a plain mapping)."""
+    """The sanitised params of a read body: as given when ``self.sanitize_params`` made them (the public actions:
+    hidden fields guarded), else raw params of a custom action, sanitised here through ``self.sanitize_params`` —
+    caps and checks apply — but with full access to hidden fields, as ``self.adapter`` has."""
     if isinstance(params, SanitizedParams) and (params.paging or not paging):
         return params
     out = self.sanitize_params(ctx, params, paging=True) if paging else self.sanitize_params(ctx, params)
-    if isinstance(out, SanitizedParams) and (out.paging or not paging):
-        return out
-    return _wrap(self, _sanitize_params(out, self.settings, is_list=paging), paging)
+    return _wrap(self, _sanitize_params(out, self.settings, is_list=paging), paging, guarded=False)
 
 
 async def find_entities(self: Any, ctx: Any, params: Mapping[str, Any]) -> list[dict[str, Any]]:

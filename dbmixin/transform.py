@@ -52,7 +52,7 @@ def exclude_fields(self: Any, doc: dict[str, Any], fields: list[str] | None) -> 
     return _exclude_fields(doc, fields or [])
 
 
-def authorize_fields(self: Any, asked: list[str] | None) -> list[str]:
+def authorize_fields(self: Any, asked: list[str] | None) -> list[str] | None:
     """The subset of the requested fields that ``settings.fields`` allows (all of them when it is unset)."""
     return _authorize_fields(asked, self.settings.get("fields"))
 

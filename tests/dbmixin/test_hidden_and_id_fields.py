@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from broker import action
 from broker.errors import ValidationError
 
 from .conftest import posts_schema
@@ -137,13 +136,18 @@ async def test_a_hidden_id_field_is_refused_too(make_broker):
     assert (await refused(broker, "posts.find", {"query": {"uid": "a"}}))["actual"] == "uid"
 
 
-async def test_custom_action_bodies_apply_the_guard(make_broker):
-    @action
+async def test_custom_actions_have_full_access_unless_they_sanitise_first(make_broker):
     async def raw(self: Any, ctx: Any) -> Any:
-        return await self.find_entities(ctx, ctx.params)
+        return await self.find_entities(ctx, dict(ctx.params))
 
-    schema = posts_schema(name="users", settings={"excludeFields": ["password"]},
-                          actions={"raw": {"handler": raw.__wrapped__ if hasattr(raw, "__wrapped__") else raw}})
+    async def guarded(self: Any, ctx: Any) -> Any:
+        return await self.find_entities(ctx, self.sanitize_params(ctx, dict(ctx.params)))
+
+    schema = posts_schema(name="users", settings={"excludeFields": ["password"], "maxLimit": 1},
+                          actions={"raw": raw, "guarded": guarded})  # fmt: skip
     broker = await make_broker(schema)
     await broker.call("users.insert", {"entities": USERS})
-    assert (await refused(broker, "users.raw", {"query": {"password": "xyz"}}))["actual"] == "password"
+    found = await broker.call("users.raw", {"query": {"password": {"$regex": "^h"}}, "limit": 10})
+    assert [u["name"] for u in found] == ["ann"] and "password" not in found[0]
+    assert len(await broker.call("users.raw", {})) == 1  # the caps still hold
+    assert (await refused(broker, "users.guarded", {"query": {"password": "xyz"}}))["actual"] == "password"
