@@ -99,9 +99,9 @@ async def list_entities(self: Any, ctx: Any, params: Mapping[str, Any]) -> dict[
 
 async def _store_one(self: Any, ctx: Any, entity: Any, field: str) -> dict[str, Any]:
     entity = await self.before_entity_change("create", entity, ctx)
-    check_entity(entity, field)
+    check_entity(entity, field, keys=True)
     entity = await self.validate_entity(entity)
-    check_entity(entity, field)
+    check_entity(entity, field, keys=True)
     return await self.adapter.insert(self.adapter.before_save_transform_id(entity, self._id_field()))
 
 
@@ -134,10 +134,10 @@ async def insert_entities(self: Any, ctx: Any, params: Mapping[str, Any]) -> Any
             return []
         entities = await asyncio.gather(*(self.before_entity_change("create", entity, ctx) for entity in given))
         for i, item in enumerate(entities):
-            check_entity(item, f"entities.{i}")
+            check_entity(item, f"entities.{i}", keys=True)
         entities = await self.validate_entity(list(entities))
         for i, item in enumerate(entities):
-            check_entity(item, f"entities.{i}")
+            check_entity(item, f"entities.{i}", keys=True)
         stored: Any = await self.adapter.insert_many(
             [self.adapter.before_save_transform_id(entity, id_field) for entity in entities]
         )

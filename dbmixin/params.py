@@ -118,13 +118,14 @@ def check_depth(value: Any, field: str, limit: int = MAX_DEPTH, max_int: int | N
     beyond ``±max_int`` (checked without recursion; the issue names the path)."""
     if _within(value, limit, max_int):
         return None
-    stack: list[tuple[Any, int, str]] = [(value, 1, field)]
+    root = "" if field == "params" else field  # the params themselves: paths are their keys
+    stack: list[tuple[Any, int, str]] = [(value, 1, root)]
     while stack:
         item, depth, path = stack.pop()
         if isinstance(item, Mapping):
-            children: Any = ((f"{path}.{k}", v) for k, v in item.items())
+            children: Any = ((f"{path}.{k}" if path else str(k), v) for k, v in item.items())
         elif isinstance(item, list | tuple):
-            children = ((f"{path}.{i}", v) for i, v in enumerate(item))
+            children = ((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))
         else:
             if max_int is not None and isinstance(item, int) and not isinstance(item, bool) and abs(item) > max_int:
                 return _issue("numberMax", path, f"The '{path}' field must be an integer within ±{max_int}.", item)
