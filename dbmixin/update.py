@@ -83,6 +83,11 @@ def _update_document(self: Any, params: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(key, str):
             raise invalid(str(key), "A field name must be a string.", repr(key)[:80], "updateOperator")
         if key in _OPERATORS:
+            if isinstance(value, Mapping | list | tuple) and id_field != self.adapter.id_key:
+                for path in value:
+                    if isinstance(path, str) and path.split(".", 1)[0] == id_field:
+                        raise invalid(f"{key}.{path}", f"'{id_field}' cannot be changed: ids are immutable", path,
+                                      "update")  # fmt: skip
             update[key] = value
         elif key.startswith("$"):
             raise invalid(key, f"Unknown update operator '{key}'.", key, "updateOperator")

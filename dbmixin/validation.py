@@ -82,11 +82,14 @@ def compile_entity_validator(service: Any, rule: Any, partial: bool = False) -> 
     if rule is None:
         return None
     name = getattr(service, "full_name", "?")
-    if inspect.isfunction(rule) or inspect.ismethod(rule):
-        positional = [
-            p for p in inspect.signature(rule).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]  # fmt: skip
+    if callable(rule) and not isinstance(rule, type):
+        try:
+            positional = [
+                p for p in inspect.signature(rule).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]  # fmt: skip
+        except (TypeError, ValueError):  # a builtin without a signature: called with the entity only
+            positional = []
         fn = types.MethodType(rule, service) if inspect.isfunction(rule) and len(positional) >= 2 else rule
 
         async def check_function(entity: Any) -> Any:

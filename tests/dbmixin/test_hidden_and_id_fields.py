@@ -151,3 +151,11 @@ async def test_custom_actions_have_full_access_unless_they_sanitise_first(make_b
     assert [u["name"] for u in found] == ["ann"] and "password" not in found[0]
     assert len(await broker.call("users.raw", {})) == 1  # the caps still hold
     assert (await refused(broker, "users.guarded", {"query": {"password": "xyz"}}))["actual"] == "password"
+
+
+async def test_the_public_id_cannot_be_changed_through_operators(make_broker):
+    broker = await make_broker(posts_schema(settings={"idField": "uid"}))
+    await broker.call("posts.create", {"uid": "a", "title": "A"})
+    for change in ({"$set": {"uid": "b"}}, {"$unset": {"uid": ""}}, {"$inc": {"uid.x": 1}}):
+        assert (await refused(broker, "posts.update", {"id": "a", **change}))["field"].startswith("$")
+    assert await broker.call("posts.find") == [{"uid": "a", "title": "A"}]
