@@ -2,6 +2,10 @@
 
 Entity hooks are looked up first as top-level schema keys (moleculer-db's place: ``before_entity_create``,
 ``entity_created``, ``after_connected``, ...) and then as methods, which is where a class-form service has them.
+
+User code's errors come out typed: a hook raising a ``MoleculerError`` passes it through (a hook may refuse a
+write with a 403, say); any other exception becomes a 500 ``ENTITY_HOOK_ERROR`` whose message and
+``data["hook"]`` name the hook (moleculer-db let the raw error through). Validator errors: ``dbmixin.validation``.
 """
 
 from __future__ import annotations

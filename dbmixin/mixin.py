@@ -2,6 +2,11 @@
 
 It is a plain dict schema, as moleculer-db's export is, so it mixes into dict-form and class-form services
 alike. Action names, params, cache keys, ``rest`` annotations and settings keep moleculer-db's wire names.
+
+Settings are checked when the service is created (``dbmixin.settings``); besides moleculer-db's ten,
+``queryHiddenFields`` (``dbmixin.read``), ``indexes`` and the schema keys ``connect_retries`` /
+``connect_retry_delay`` are understood. Read params: ``dbmixin.params`` (bounds, falsy values) and
+``dbmixin.read`` (typed value, public id name, hidden fields); writes: ``dbmixin.crud`` and ``dbmixin.update``.
 """
 
 from __future__ import annotations

@@ -187,3 +187,14 @@ async def test_a_dict_validator_keeps_extra_fields_unless_strict(make_broker):
     with pytest.raises(ValidationError) as info:
         await broker2.call("strict.create", {"name": "Ann"})
     assert "slug" in str(info.value.data)
+
+
+async def test_a_validated_update_cleans_the_cache(make_broker):
+    broker = await make_broker(posts_schema(settings={"entityValidator": NAME8}), cacher="Memory")
+    post = await broker.call("posts.create", {"name": "long enough", "age": 1})
+    assert (await broker.call("posts.find"))[0]["age"] == 1  # cached now
+    await broker.call("posts.update", {"id": post["_id"], "$inc": {"age": 1}})
+    assert (await broker.call("posts.find"))[0]["age"] == 2
+    with pytest.raises(ValidationError):
+        await broker.call("posts.update", {"id": post["_id"], "$inc": {"age": 500}})
+    assert (await broker.call("posts.get", {"id": post["_id"]}))["age"] == 2
