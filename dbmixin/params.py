@@ -92,7 +92,11 @@ def _within(value: Any, limit: int, max_int: int | None) -> bool:
     while stack:
         item, depth = pop()
         t = type(item)
-        if t is str or t is float or t is bool or item is None:
+        if t is str or t is bool or item is None:
+            continue
+        if t is float:
+            if max_int is not None and not math.isfinite(item):
+                return False
             continue
         if t is dict:
             children: Any = item.values()
@@ -103,7 +107,7 @@ def _within(value: Any, limit: int, max_int: int | None) -> bool:
         elif isinstance(item, list | tuple):
             children = item
         else:
-            if max_int is not None and isinstance(item, int) and not isinstance(item, bool) and abs(item) > max_int:
+            if max_int is not None and _out_of_bounds(item, max_int):
                 return False
             continue
         if depth > limit:
@@ -113,9 +117,15 @@ def _within(value: Any, limit: int, max_int: int | None) -> bool:
     return True
 
 
+def _out_of_bounds(item: Any, max_int: int) -> bool:
+    if isinstance(item, float):
+        return not math.isfinite(item)
+    return isinstance(item, int) and not isinstance(item, bool) and abs(item) > max_int
+
+
 def check_depth(value: Any, field: str, limit: int = MAX_DEPTH, max_int: int | None = None) -> dict[str, Any] | None:
     """An issue when ``value`` nests dicts/lists deeper than ``limit`` levels or (with ``max_int``) holds an integer
-    beyond ``±max_int`` (checked without recursion; the issue names the path)."""
+    beyond ``±max_int`` or a NaN/infinity (checked without recursion; the issue names the path)."""
     if _within(value, limit, max_int):
         return None
     root = "" if field == "params" else field  # the params themselves: paths are their keys
@@ -127,7 +137,9 @@ def check_depth(value: Any, field: str, limit: int = MAX_DEPTH, max_int: int | N
         elif isinstance(item, list | tuple):
             children = ((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))
         else:
-            if max_int is not None and isinstance(item, int) and not isinstance(item, bool) and abs(item) > max_int:
+            if max_int is not None and _out_of_bounds(item, max_int):
+                if isinstance(item, float):
+                    return _issue("number", path, f"The '{path}' field must be a finite number.", item)
                 return _issue("numberMax", path, f"The '{path}' field must be an integer within ±{max_int}.", item)
             continue
         if depth > limit:

@@ -49,7 +49,8 @@ def invalid(field: str, message: str, actual: Any = None, type_: str = "entity")
 
 
 def check_entity(entity: Any, field: str, keys: bool = False) -> None:
-    """422 unless ``entity`` is a dict of bounded depth (``MAX_ENTITY_DEPTH``) whose integers fit in 64 bits; with
+    """422 unless ``entity`` is a dict of bounded depth (``MAX_ENTITY_DEPTH``) whose numbers are finite and whose
+    integers fit in 64 bits; with
     ``keys`` (entities to store), its top-level keys must also be addressable by the query language: non-empty
     strings without ``.`` and not starting with ``$`` (MongoDB refuses them too)."""
     if not isinstance(entity, Mapping):
