@@ -85,8 +85,14 @@ def _short(value: Any) -> Any:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _within(value: Any, limit: int, max_int: int | None) -> bool:
-    """Fast scan: no nesting deeper than ``limit`` and (with ``max_int``) no integer beyond ``±max_int``."""
+def storable_key(key: Any) -> bool:
+    """Whether a field name can be stored and queried: a non-empty string without ``.`` not starting with ``$``."""
+    return type(key) is str and key != "" and key[0] != "$" and "." not in key
+
+
+def _within(value: Any, limit: int, max_int: int | None, keys: bool = False) -> bool:
+    """Fast scan: no nesting deeper than ``limit``, (with ``max_int``) no integer beyond ``±max_int`` nor NaN or
+    infinity, and (with ``keys``) only storable field names."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     pop, push = stack.pop, stack.append
     while stack:
@@ -98,13 +104,11 @@ def _within(value: Any, limit: int, max_int: int | None) -> bool:
             if max_int is not None and not math.isfinite(item):
                 return False
             continue
-        if t is dict:
+        if t is dict or (t is not list and t is not tuple and isinstance(item, Mapping)):
+            if keys and not all(storable_key(k) for k in item):
+                return False
             children: Any = item.values()
-        elif t is list or t is tuple:
-            children = item
-        elif isinstance(item, Mapping):
-            children = item.values()
-        elif isinstance(item, list | tuple):
+        elif t is list or t is tuple or isinstance(item, list | tuple):
             children = item
         else:
             if max_int is not None and _out_of_bounds(item, max_int):
@@ -123,16 +127,24 @@ def _out_of_bounds(item: Any, max_int: int) -> bool:
     return isinstance(item, int) and not isinstance(item, bool) and abs(item) > max_int
 
 
-def check_depth(value: Any, field: str, limit: int = MAX_DEPTH, max_int: int | None = None) -> dict[str, Any] | None:
-    """An issue when ``value`` nests dicts/lists deeper than ``limit`` levels or (with ``max_int``) holds an integer
-    beyond ``±max_int`` or a NaN/infinity (checked without recursion; the issue names the path)."""
-    if _within(value, limit, max_int):
+def check_depth(
+    value: Any, field: str, limit: int = MAX_DEPTH, max_int: int | None = None, keys: bool = False
+) -> dict[str, Any] | None:
+    """An issue when ``value`` nests dicts/lists deeper than ``limit`` levels, (with ``max_int``) holds an integer
+    beyond ``±max_int`` or a NaN/infinity, or (with ``keys``) a field name that ``storable_key`` refuses (checked
+    without recursion; the issue names the path)."""
+    if _within(value, limit, max_int, keys):
         return None
     root = "" if field == "params" else field  # the params themselves: paths are their keys
     stack: list[tuple[Any, int, str]] = [(value, 1, root)]
     while stack:
         item, depth, path = stack.pop()
         if isinstance(item, Mapping):
+            for k in item:
+                if keys and not storable_key(k):
+                    where = f"{path}.{k}" if path else str(k)
+                    return _issue("fieldName", where, f"The field name '{str(k)[:40]}' is not storable: field names "
+                                  "are non-empty, contain no '.' and do not start with '$'.", str(k))  # fmt: skip
             children: Any = ((f"{path}.{k}" if path else str(k), v) for k, v in item.items())
         elif isinstance(item, list | tuple):
             children = ((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(item))

@@ -50,20 +50,14 @@ def invalid(field: str, message: str, actual: Any = None, type_: str = "entity")
 
 def check_entity(entity: Any, field: str, keys: bool = False) -> None:
     """422 unless ``entity`` is a dict of bounded depth (``MAX_ENTITY_DEPTH``) whose numbers are finite and whose
-    integers fit in 64 bits; with
-    ``keys`` (entities to store), its top-level keys must also be addressable by the query language: non-empty
-    strings without ``.`` and not starting with ``$`` (MongoDB refuses them too)."""
+    integers fit in 64 bits; with ``keys`` (entities to store), its field names at every level must also be
+    addressable by the query language: non-empty strings without ``.`` and not starting with ``$`` (MongoDB
+    refuses them too)."""
     if not isinstance(entity, Mapping):
         raise invalid(field, f"The '{field}' field must be an object.", type(entity).__name__)
-    issue = check_depth(entity, field, MAX_ENTITY_DEPTH, MAX_INT)
+    issue = check_depth(entity, field, MAX_ENTITY_DEPTH, MAX_INT, keys)
     if issue is not None:
         raise ValidationError("Parameters validation error!", data=[issue])
-    if keys:
-        for key in entity:
-            if not isinstance(key, str) or not key or key.startswith("$") or "." in key:
-                where = f"{field}.{key}" if field != "params" else str(key)
-                raise invalid(where, f"The field name '{key}' is not storable: field names are non-empty, contain "
-                              "no '.' and do not start with '$'.", str(key)[:80], "fieldName")  # fmt: skip
 
 
 def entity_id_of(self: Any, params: Mapping[str, Any]) -> Any:

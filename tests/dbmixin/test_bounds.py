@@ -49,7 +49,9 @@ async def refused(broker: Any, action: str, params: dict[str, Any]) -> dict[str,
         ("posts.insert", {"entity": {"x": float("-inf")}}, "entity.x"),
         ("posts.create", {"$where": 1}, "$where"),
         ("posts.insert", {"entities": [{"ok": 1}, {"n": [10**5000]}]}, "entities.1.n.0"),
-        ("posts.insert", {"entity": {"x": {"$gt": 1}, "y.z": 2}}, "entity.y.z"),
+        ("posts.insert", {"entity": {"y.z": 2}}, "entity.y.z"),
+        ("posts.insert", {"entity": {"x": {"$gt": 1}}}, "entity.x.$gt"),
+        ("posts.create", {"x": [{"a": {"": 1}}]}, "x.0.a."),
     ],
 )
 async def test_abusive_input_is_a_422_naming_the_field(make_broker, action, params, field):
