@@ -144,3 +144,15 @@ async def test_an_entity_hook_moleculer_error_passes_through(make_broker):
         await broker.call("posts.remove", {"id": post["_id"]})
     assert info.value.code == 403
     assert await broker.call("posts.count") == 1
+
+
+async def test_a_callable_object_is_a_function_validator(make_broker):
+    import functools
+
+    def at_least(minimum: int, entity: dict[str, Any]) -> bool:
+        return entity.get("votes", 0) >= minimum
+
+    broker = await make_broker(posts_schema(settings={"entityValidator": functools.partial(at_least, 2)}))
+    assert (await broker.call("posts.create", {"votes": 3}))["votes"] == 3
+    with pytest.raises(ValidationError):
+        await broker.call("posts.create", {"votes": 1})
