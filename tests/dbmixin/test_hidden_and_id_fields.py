@@ -159,3 +159,16 @@ async def test_the_public_id_cannot_be_changed_through_operators(make_broker):
     for change in ({"$set": {"uid": "b"}}, {"$unset": {"uid": ""}}, {"$inc": {"uid.x": 1}}):
         assert (await refused(broker, "posts.update", {"id": "a", **change}))["field"].startswith("$")
     assert await broker.call("posts.find") == [{"uid": "a", "title": "A"}]
+
+
+async def test_the_public_id_name_works_in_populate_rules(make_broker):
+    from dbmixin import DbMixin
+
+    profiles = {"name": "profiles", "mixins": [DbMixin]}
+    schema = posts_schema(settings={"idField": "uid", "populates": {"profile": {"action": "profiles.get",
+                                                                               "field": "uid"}}})  # fmt: skip
+    broker = await make_broker(schema, profiles)
+    await broker.call("profiles.create", {"_id": "a", "bio": "hi"})
+    await broker.call("posts.create", {"uid": "a", "title": "A"})
+    row = (await broker.call("posts.find", {"populate": "profile"}))[0]
+    assert row["profile"] == {"_id": "a", "bio": "hi"}
