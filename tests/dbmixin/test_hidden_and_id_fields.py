@@ -93,8 +93,10 @@ async def test_query_hidden_fields_reopens_them_and_custom_actions_keep_full_acc
 
 async def test_get_and_update_by_id_still_work_with_hidden_fields(make_broker):
     broker = await users(make_broker, fields=["name"])
-    rows = await broker.call("users.find", {"query": {"name": "ann"}})
-    assert rows == [{"name": "ann"}]
+    assert await broker.call("users.find", {"query": {"name": "ann"}}) == [{"name": "ann"}]
+    stored = await broker.get_local_service("users").adapter.find_one({"name": "ann"})
+    assert await broker.call("users.get", {"id": stored["_id"]}) == {"name": "ann"}  # _id is outside the whitelist
+    assert await broker.call("users.update", {"id": stored["_id"], "name": "anna"}) == {"name": "anna"}
 
 
 # ---------------------------------------------------------------------------------------------------- idField
