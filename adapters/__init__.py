@@ -37,6 +37,7 @@ from .query import (
     parse_sort,
     parse_update,
 )
+from .updates import apply_update
 
 __all__ = [
     "And",
@@ -56,6 +57,7 @@ __all__ = [
     "SortKey",
     "UnsupportedQueryError",
     "Update",
+    "apply_update",
     "parse_find_params",
     "parse_query",
     "parse_sort",

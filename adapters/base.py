@@ -96,9 +96,10 @@ class BaseAdapter(ABC):
 
     # -------------------------------------------------------------------------------------------------- reads
 
-    async def find(self, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Entities matching ``query`` AND ``search``, sorted, then ``offset``/``limit`` applied."""
-        return await self._find(parse_find_params(params))
+    async def find(self, params: Mapping[str, Any] | FindParams | None = None) -> list[dict[str, Any]]:
+        """Entities matching ``query`` AND ``search``, sorted, then ``offset``/``limit`` applied (an already parsed
+        ``FindParams`` is used as it is)."""
+        return await self._find(params if isinstance(params, FindParams) else parse_find_params(params))
 
     async def find_one(self, query: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         """The first matching entity in insertion order, or ``None``."""
@@ -123,8 +124,11 @@ class BaseAdapter(ABC):
             return []
         return await self._find_by_ids(list(unique.values()))
 
-    async def count(self, params: Mapping[str, Any] | None = None) -> int:
-        """How many entities match ``query`` AND ``search`` (sort, limit and offset are ignored)."""
+    async def count(self, params: Mapping[str, Any] | FindParams | None = None) -> int:
+        """How many entities match ``query`` AND ``search`` (sort, limit and offset are ignored; an already parsed
+        ``FindParams`` is used as it is)."""
+        if isinstance(params, FindParams):
+            return await self._count(params.filter)
         return await self._count(parse_find_params(params, paging=False).filter)
 
     # ------------------------------------------------------------------------------------------------- writes

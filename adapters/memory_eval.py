@@ -14,8 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from .errors import query_error
-from .query_params import SortKey, Update
+from .query_params import SortKey
 from .query_tree import (
     And,
     Compare,
@@ -33,13 +32,13 @@ from .query_tree import (
 from .query_values import (
     MISSING,
     SKIP,
-    copy_value,
     hash_key,
     normalize_datetime,
     resolve,
     sort_key,
     strict_eq,
 )
+from .updates import apply_update
 
 __all__ = ["Predicate", "apply_update", "compile_filter", "sort_docs"]
 
@@ -73,7 +72,7 @@ def _compile(node: Node, id_key: str) -> Predicate:
     if isinstance(node, Regex):
         return _on_path(node.path, _regex_matcher(node.pattern, node.flags))
     if isinstance(node, Search):
-        return _search(node.text, node.fields, id_key)
+        return _search(node.text, node.fields, id_key, node.exclude)
     if isinstance(node, And):
         preds = tuple(_compile(child, id_key) for child in node.children)
         if len(preds) == 2:
@@ -181,8 +180,14 @@ def _regex_matcher(pattern: str, flags: str) -> Matcher:
     return lambda v: one(v) or (type(v) is list and any(one(e) for e in v))
 
 
-def _search(text: str, fields: tuple[str, ...], id_key: str) -> Predicate:
-    """Case-insensitive substring over string values (or strings inside an array value) of the fields."""
+def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
+    """``path`` is one of the excluded paths or lies under one (``"a.b"`` under ``"a"``)."""
+    return any(path == e or path.startswith(e + ".") for e in exclude)
+
+
+def _search(text: str, fields: tuple[str, ...], id_key: str, exclude: tuple[str, ...] = ()) -> Predicate:
+    """Case-insensitive substring over string values (or strings inside an array value) of the fields, never
+    over an excluded path or anything under it."""
     needle = text.lower()
 
     def one(v: Any) -> bool:
@@ -191,7 +196,13 @@ def _search(text: str, fields: tuple[str, ...], id_key: str) -> Predicate:
         return type(v) is list and any(type(e) is str and needle in e.lower() for e in v)
 
     if not fields:
+        if exclude:
+            skip = frozenset(e for e in exclude if "." not in e) | {id_key}
+            return lambda doc: any(one(v) for k, v in doc.items() if k not in skip)
         return lambda doc: any(one(v) for k, v in doc.items() if k != id_key)
+    fields = tuple(f for f in fields if not _excluded(f, exclude))
+    if not fields:
+        return lambda doc: False
     matchers = tuple(_on_path(f, one) for f in fields)
     if len(matchers) == 1:
         return matchers[0]
@@ -233,61 +244,3 @@ def sort_docs(docs: list[dict[str, Any]], keys: tuple[SortKey, ...], top: int | 
     for k in reversed(keys):  # mixed directions: one stable pass per key, least significant first
         docs.sort(key=_key_function(k, k.descending), reverse=k.descending)
     return docs
-
-
-# ----------------------------------------------------------------------------------------------------- update
-
-
-def apply_update(doc: dict[str, Any], update: Update) -> dict[str, Any]:
-    """The updated document, copy-on-write (``doc`` itself is never changed, so a failing update changes
-    nothing).
-
-    Raises a 422 when a path runs through a non-object value or ``$inc`` meets a non-number.
-    """
-    new = dict(doc)
-    owned = {id(new)}
-    for path, value in update.set:
-        parent, last = _parent(new, path, owned, "$set")
-        parent[last] = copy_value(value)  # type: ignore[index]
-    for path in update.unset:
-        parent, last = _parent(new, path, owned, None)
-        if parent is not None:
-            parent.pop(last, None)
-    for path, amount in update.inc:
-        parent, last = _parent(new, path, owned, "$inc")
-        current = parent.get(last, MISSING)  # type: ignore[union-attr]
-        if current is MISSING:
-            parent[last] = amount  # type: ignore[index]
-        elif type(current) in _NUMBERS:
-            parent[last] = current + amount  # type: ignore[index]
-        else:
-            raise query_error(f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", repr(current), "update")
-    return new
-
-
-def _parent(doc: dict[str, Any], path: str, owned: set[int], op: str | None) -> tuple[dict[str, Any] | None, str]:
-    """The (copied) dict holding the path's last segment; creates missing objects unless ``op`` is ``None``."""
-    parts = split_path(path)
-    current = doc
-    for segment in parts[:-1]:
-        child = current.get(segment, MISSING)
-        if type(child) is dict:
-            if id(child) not in owned:
-                child = dict(child)
-                current[segment] = child
-                owned.add(id(child))
-        elif child is MISSING and op is not None:
-            child = {}
-            current[segment] = child
-            owned.add(id(child))
-        elif op is None:
-            return None, parts[-1]
-        else:
-            raise query_error(
-                f"{op}.{path}",
-                f"cannot create '{path}': '{segment}' holds a {type(child).__name__}, not an object",
-                repr(child),
-                "update",
-            )
-        current = child
-    return current, parts[-1]

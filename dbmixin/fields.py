@@ -110,11 +110,11 @@ def _copy_path(doc: Any, paths: list[str], res: dict[str, Any], i: int, trail: l
                 for idx, item in enumerate(doc):
                     _copy_path(item, paths, res, i + 1, [*trail, [idx, False]])
                 return
-            idx = _index(doc, segment)
-            if idx is None:
+            found = _index(doc, segment)
+            if found is None:
                 return
-            trail = [*trail, [idx, False]]
-            doc = doc[idx]
+            trail = [*trail, [found, False]]
+            doc = doc[found]
         elif isinstance(doc, Mapping) and segment in doc:
             trail = [*trail, [segment, False]]
             doc = doc[segment]

@@ -2,88 +2,83 @@
 
 Entity hooks are looked up first as top-level schema keys (moleculer-db's place: ``before_entity_create``,
 ``entity_created``, ``after_connected``, ...) and then as methods, which is where a class-form service has them.
+
+User code's errors come out typed: a hook raising a ``MoleculerError`` passes it through (a hook may refuse a
+write with a 403, say); any other exception becomes a 500 ``ENTITY_HOOK_ERROR`` whose message and
+``data["hook"]`` name the hook (moleculer-db let the raw error through). Validator errors: ``dbmixin.validation``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import types
 from collections.abc import Callable
 from typing import Any
 
 from adapters import MemoryAdapter
-from broker.errors import MoleculerServerError, ServiceSchemaError, ValidationError
-from broker.utils import call_maybe_async
+from broker import call_maybe_async
+from broker.errors import MoleculerError, MoleculerServerError, ValidationError
+
+from .read import Visibility
+from .settings import CLEAN_EVENT_METHODS, check_settings
+from .validation import compile_entity_validator
 
 __all__ = ["LIFECYCLE_METHODS", "created", "started", "stopped"]
 
-_CLEAN_EVENT_METHODS = {"broadcast": "broadcast", "emit": "emit", "broadcastLocal": "broadcast_local"}
-
 
 def created(self: Any) -> None:
-    """Normalise settings, attach the adapter (a fresh ``MemoryAdapter`` when none is given), compile validators."""
+    """Check and normalise the settings (``dbmixin.settings``), attach the adapter (a fresh ``MemoryAdapter`` when
+    none is given), compile the entity validator. Any setting of the wrong shape is a ``ServiceSchemaError``."""
     settings = self.settings
-    for key in ("fields", "excludeFields"):
-        if isinstance(settings.get(key), str):
-            settings[key] = settings[key].split()
-    if settings.get("fields") == []:
-        raise ServiceSchemaError(f"settings.fields of '{self.full_name}' is empty: no field could ever be returned.")
-    if settings.get("cacheCleanEventType", "broadcast") not in _CLEAN_EVENT_METHODS:
-        raise ServiceSchemaError(
-            f"settings.cacheCleanEventType must be one of {sorted(_CLEAN_EVENT_METHODS)}.",
-            {"cacheCleanEventType": settings.get("cacheCleanEventType")},
-        )
-    self.adapter = self.schema.get("adapter") or MemoryAdapter()
+    check_settings(self.full_name, settings, self.schema)
+    adapter = self.schema.get("adapter")
+    self.adapter = MemoryAdapter() if adapter is None else adapter
     self.adapter.init(self.full_name, settings, self.schema)
-    self._entity_checks = _compile_entity_validator(self, settings.get("entityValidator"))
-
-
-def _compile_entity_validator(self: Any, rule: Any) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
-    """``(full_check, partial_check)`` for a pydantic model, a params-style dict or a function."""
-    if rule is None:
-        return None
-    if inspect.isfunction(rule) or inspect.ismethod(rule):
-        positional = [
-            p for p in inspect.signature(rule).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]  # fmt: skip
-        fn = types.MethodType(rule, self) if len(positional) >= 2 else rule
-
-        async def check(entity: Any) -> Any:
-            if await call_maybe_async(fn, entity) is False:
-                raise ValidationError("Entity validation error!", data=[])
-            return entity
-
-        return check, check
-    validator = self.broker.validator
-    if validator is None:
-        from broker.validation import Validator
-
-        validator = Validator()
-    full, partial = validator.compile(rule), validator.compile(rule, partial=True)
-
-    def wrap(compiled: Callable[[Any], Any]) -> Callable[..., Any]:
-        async def check(entity: Any) -> Any:
-            try:
-                return compiled(entity)
-            except ValidationError as err:
-                raise ValidationError("Entity validation error!", data=err.data) from None
-
-        return check
-
-    return wrap(full), wrap(partial)
+    self._entity_check = compile_entity_validator(self, settings.get("entityValidator"))
+    self._entity_check_partial = None
+    self._visibility = Visibility(settings)
 
 
 async def validate_entity(self: Any, entity: Any, partial: bool = False) -> Any:
-    """Check one entity or a list (all before any write); returns them as validated (defaults, conversions)."""
-    checks = getattr(self, "_entity_checks", None)
-    if checks is None:
+    """Check one entity or a list (all before any write); returns them as validated (defaults, conversions).
+
+    ``partial`` makes every top-level field optional (dict and pydantic validators); the mixin's own writes always
+    validate whole entities (``update`` validates the entity as it will be after the change).
+    """
+    check = getattr(self, "_entity_check", None)
+    if check is None:
         return entity
-    check = checks[1] if partial else checks[0]
+    if partial:
+        if self._entity_check_partial is None:
+            self._entity_check_partial = compile_entity_validator(self, self.settings.get("entityValidator"), True)
+        check = self._entity_check_partial
     if isinstance(entity, list):
-        return [await check(item) for item in entity]
+        out = []
+        for i, item in enumerate(entity):
+            try:
+                out.append(await check(item))
+            except ValidationError as err:  # name the entity: entities.<i>.<field>
+                data = [{**e, "field": f"entities.{i}.{e.get('field')}"} if isinstance(e, dict) else e
+                        for e in (err.data or [])]  # fmt: skip
+                raise ValidationError(err.message, data=data) from None
+        return out
     return await check(entity)
+
+
+async def call_hook(self: Any, name: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """Run user code ``fn`` (an entity hook, a populate handler): a ``MoleculerError`` passes through, any other
+    exception becomes a 500 ``ENTITY_HOOK_ERROR`` whose message and ``data.hook`` name the hook."""
+    try:
+        return await call_maybe_async(fn, *args)
+    except MoleculerError:
+        raise
+    except Exception as exc:
+        raise MoleculerServerError(
+            f"The '{name}' hook of '{self.full_name}' failed: {type(exc).__name__}: {exc}",
+            500,
+            "ENTITY_HOOK_ERROR",
+            {"hook": name, "service": self.full_name},
+        ) from exc
 
 
 def _hook(self: Any, name: str) -> Callable[..., Any] | None:
@@ -99,7 +94,7 @@ async def before_entity_change(self: Any, kind: str, entity: Any, ctx: Any) -> A
     hook = _hook(self, f"before_entity_{kind}")
     if hook is None:
         return entity
-    result = await call_maybe_async(hook, entity, ctx)
+    result = await call_hook(self, f"before_entity_{kind}", hook, entity, ctx)
     return entity if result is None else result
 
 
@@ -108,12 +103,12 @@ async def entity_changed(self: Any, kind: str, json: Any, ctx: Any, raw: Any = N
     await self.clear_cache()
     hook = _hook(self, f"entity_{kind}")
     if hook is not None:
-        await call_maybe_async(hook, json, ctx, raw)
+        await call_hook(self, f"entity_{kind}", hook, json, ctx, raw)
 
 
 async def clear_cache(self: Any) -> None:
     """Tell the other instances (``cache.clean.<fullName>`` event) and clean this service's cached results."""
-    method = _CLEAN_EVENT_METHODS[self.settings.get("cacheCleanEventType", "broadcast")]
+    method = CLEAN_EVENT_METHODS[self.settings.get("cacheCleanEventType", "broadcast")]
     await getattr(self.broker, method)(f"cache.clean.{self.full_name}")
     cacher = self.broker.cacher
     if cacher is not None:
@@ -125,7 +120,7 @@ async def connect(self: Any) -> None:
     await self.adapter.connect()
     hook = _hook(self, "after_connected")
     if hook is not None:
-        await call_maybe_async(hook)
+        await call_hook(self, "after_connected", hook)
 
 
 async def disconnect(self: Any) -> None:
@@ -138,7 +133,7 @@ async def started(self: Any) -> None:
     moleculer-db retried forever, so a wrong URL hung ``broker.start()``; here the last failure is raised as a
     ``MoleculerServerError`` that names the service.
     """
-    attempts = max(1, int(self.schema.get("connect_retries", 5)))
+    attempts = self.schema.get("connect_retries", 5)
     delay = float(self.schema.get("connect_retry_delay", 1000)) / 1000
     for attempt in range(1, attempts + 1):
         try:

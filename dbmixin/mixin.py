@@ -2,6 +2,11 @@
 
 It is a plain dict schema, as moleculer-db's export is, so it mixes into dict-form and class-form services
 alike. Action names, params, cache keys, ``rest`` annotations and settings keep moleculer-db's wire names.
+
+Settings are checked when the service is created (``dbmixin.settings``); besides moleculer-db's ten,
+``queryHiddenFields`` (``dbmixin.read``), ``indexes`` and the schema keys ``connect_retries`` /
+``connect_retry_delay`` are understood. Read params: ``dbmixin.params`` (bounds, falsy values) and
+``dbmixin.read`` (typed value, public id name, hidden fields); writes: ``dbmixin.crud`` and ``dbmixin.update``.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ async def _count(self: Any, ctx: Any) -> Any:
 
 
 async def _list(self: Any, ctx: Any) -> Any:
-    return await self.list_entities(ctx, self.sanitize_params(ctx, ctx.params))
+    return await self.list_entities(ctx, self.sanitize_params(ctx, ctx.params, paging=True))
 
 
 async def _create(self: Any, ctx: Any) -> Any:
@@ -101,7 +106,7 @@ DbMixin: dict[str, Any] = {
             "params": {
                 **_SHAPE,
                 "page": {**_COUNTER, "min": 1},
-                "pageSize": _COUNTER,
+                "pageSize": {**_COUNTER, "min": 1},
                 "sort": _STRINGS,
                 **_SEARCH,
             },
@@ -125,8 +130,9 @@ DbMixin: dict[str, Any] = {
             },
             "handler": _get,
         },
-        "update": {"rest": "PUT /:id", "params": {"id": {"type": "any"}}, "handler": _update},
-        "remove": {"rest": "DELETE /:id", "params": {"id": {"type": "any"}}, "handler": _remove},
+        # ``id`` is optional in the schema so the public ``idField`` name can carry the id; the bodies 422 without
+        "update": {"rest": "PUT /:id", "params": {"id": {"type": "any", "optional": True}}, "handler": _update},
+        "remove": {"rest": "DELETE /:id", "params": {"id": {"type": "any", "optional": True}}, "handler": _remove},
     },
     "methods": {**TRANSFORM_METHODS, **CRUD_METHODS, **LIFECYCLE_METHODS},
     "created": created,

@@ -27,8 +27,8 @@ import math
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
-from broker.errors import MoleculerServerError, ServiceSchemaError
-from broker.jsvalues import js_string
+from broker import js_string
+from broker.errors import MoleculerError, MoleculerServerError, ServiceSchemaError
 
 from .fields import to_path
 
@@ -122,14 +122,43 @@ def _unique(values: list[Any]) -> list[Any]:
     return out
 
 
+def _expand(obj: Any, path: str) -> list[str]:
+    """The concrete paths a ``$`` path reaches in ``obj`` (``"v.$.c"`` → ``["v.0.c", "v.1.c"]``); a path without
+    ``$`` is itself."""
+    segments = path.split(".")
+    if "$" not in segments:
+        return [path]
+    out: list[str] = []
+
+    def walk(node: Any, i: int, done: list[str]) -> None:
+        if i == len(segments):
+            out.append(".".join(done))
+            return
+        segment = segments[i]
+        if segment == "$":
+            if isinstance(node, list):
+                for idx, item in enumerate(node):
+                    walk(item, i + 1, [*done, str(idx)])
+            return
+        if i == len(segments) - 1:
+            walk(None, i + 1, [*done, segment])
+        elif isinstance(node, Mapping) and segment in node:
+            walk(node[segment], i + 1, [*done, segment])
+
+    walk(obj, 0, [])
+    return out
+
+
 def _collect_ids(docs: list[Any], field: str) -> list[Any]:
-    """Unique ids found at ``field`` across ``docs``, in first-seen order, list values flattened."""
+    """Unique ids found at ``field`` across ``docs`` (every element for a ``$`` path), in first-seen order, list
+    values flattened."""
     ids: list[Any] = []
     for doc in docs:
         if isinstance(doc, Mapping):
-            value = _get(doc, field)
-            if value is not _MISSING and _is_id(value):
-                _flatten_ids(value, ids)
+            for path in _expand(doc, field):
+                value = _get(doc, path)
+                if value is not _MISSING and _is_id(value):
+                    _flatten_ids(value, ids)
     return _unique(ids)
 
 
@@ -147,7 +176,7 @@ def _normalise(key: str, rule: Any) -> dict[str, Any]:
         if rule.get("params") is not None:
             out["params"] = copy.deepcopy(dict(rule["params"]))
         if isinstance(rule.get("populate"), str):
-            out["populate"] = [rule["populate"]]
+            out["populate"] = [p for p in rule["populate"].replace(",", " ").split() if p]  # as the request param
         elif rule.get("populate") is not None:
             out["populate"] = list(rule["populate"])
     else:
@@ -196,20 +225,34 @@ def _apply(key: str, rule: dict[str, Any], docs: list[Any], result: Any) -> None
     for doc in docs:
         if not isinstance(doc, dict):
             continue
-        ids = _get(doc, rule["field"])
-        if isinstance(ids, list | tuple):
-            flat: list[Any] = []
-            _flatten_ids(ids, flat)
-            value: Any = [e for e in (found.get(js_key(i)) for i in flat) if e is not None]
-        else:
-            value = None if ids is _MISSING else found.get(js_key(ids))
-        _set(doc, key, value)
+        pairs = [(p, p) for p in _expand(doc, key)] if "$" in key.split(".") else [(rule["field"], key)]
+        for source, target in pairs:
+            ids = _get(doc, source)
+            if isinstance(ids, list | tuple):
+                flat: list[Any] = []
+                _flatten_ids(ids, flat)
+                value: Any = [e for e in (found.get(js_key(i)) for i in flat) if e is not None]
+            else:
+                value = None if ids is _MISSING else found.get(js_key(ids))
+            _set(doc, target, value)
 
 
-async def _run_handler(handler: Callable[..., Any], *args: Any) -> None:
-    outcome = handler(*args)
-    if inspect.isawaitable(outcome):
-        await outcome
+async def _run_handler(key: str, handler: Callable[..., Any], *args: Any) -> None:
+    """A populate handler's outcome; an exception that is not a ``MoleculerError`` becomes a 500
+    ``POPULATE_ERROR`` naming the rule."""
+    try:
+        outcome = handler(*args)
+        if inspect.isawaitable(outcome):
+            await outcome
+    except MoleculerError:
+        raise
+    except Exception as exc:
+        raise MoleculerServerError(
+            f"The populate handler of rule '{key}' failed: {type(exc).__name__}: {exc}",
+            500,
+            "POPULATE_ERROR",
+            {"rule": key},
+        ) from exc
 
 
 # ----------------------------------------------------------------------------------------------- populate
@@ -245,7 +288,7 @@ async def populate_docs(
         ids = _collect_ids(items, rule["field"])
         if rule.get("handler") is not None:
             planned.append(None)
-            jobs.append(_run_handler(rule["handler"], service, ids, items, rule, ctx))
+            jobs.append(_run_handler(key, rule["handler"], service, ids, items, rule, ctx))
         elif ids:
             planned.append((key, rule))
             jobs.append(ctx.call(rule["action"], _call_params(key, rule, groups[key], ids)))

@@ -3,6 +3,10 @@
 Order, as moleculer-db: adapter object → id rename (``idField``) and ``encode_id`` → populate → field
 whitelist (request ``fields`` authorised against ``settings.fields``) → exclusions (settings and request merged,
 so a client can never see an excluded field).
+
+Every step is called through ``self`` (``self.encode_id``, ``self.populate_docs``, ``self.authorize_fields``,
+``self.filter_fields``, ``self.exclude_fields``), as moleculer-db calls ``this.filterFields``, so a service that
+overrides one of them changes what callers get.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ async def get_by_id(self: Any, id: Any, decoding: bool = False) -> Any:
     """Raw entity (or entities, for a list of ids) from the adapter, decoding ids when asked."""
     if isinstance(id, list | tuple):
         ids = [self.decode_id(i) for i in id] if decoding else list(id)
+        if not ids:
+            return []
         return await self.adapter.find_by_ids(ids)
     return await self.adapter.find_by_id(self.decode_id(id) if decoding else id)
 
@@ -46,7 +52,7 @@ def exclude_fields(self: Any, doc: dict[str, Any], fields: list[str] | None) -> 
     return _exclude_fields(doc, fields or [])
 
 
-def authorize_fields(self: Any, asked: list[str] | None) -> list[str]:
+def authorize_fields(self: Any, asked: list[str] | None) -> list[str] | None:
     """The subset of the requested fields that ``settings.fields`` allows (all of them when it is unset)."""
     return _authorize_fields(asked, self.settings.get("fields"))
 
@@ -78,15 +84,15 @@ async def transform_documents(self: Any, ctx: Any, params: dict[str, Any], docs:
         out = await self.populate_docs(ctx, out, params["populate"])
     if ctx is not None and params.get("fields") is not None:
         allowed = self.authorize_fields(params["fields"])
-        out = [_filter_fields(doc, allowed) for doc in out]
+        out = [self.filter_fields(doc, allowed) for doc in out]
     elif self.settings.get("fields"):
         allowed = self.settings["fields"]
-        out = [_filter_fields(doc, allowed) for doc in out]
+        out = [self.filter_fields(doc, allowed) for doc in out]
     excludes = merge_excludes(
         self.settings.get("excludeFields"), params.get("excludeFields") if ctx is not None else None
     )
     if excludes:
-        out = [_exclude_fields(doc, excludes) for doc in out]
+        out = [self.exclude_fields(doc, excludes) for doc in out]
     return out[0] if single else out
 
 

@@ -122,13 +122,16 @@ async def test_list_pages_and_totals(make_broker):
     assert [r["votes"] for r in second["rows"]] == [10] and second["page"] == 2
 
 
-async def test_list_caps_page_size_and_defaults_zero(make_broker):
+async def test_list_caps_page_size_and_refuses_zero(make_broker):
     broker = await make_broker(posts_schema(settings={"maxPageSize": 2, "pageSize": 1}))
     await seed(broker)
     capped = await broker.call("posts.list", {"pageSize": 50})
     assert capped["pageSize"] == 2 and len(capped["rows"]) == 2 and capped["totalPages"] == 2
-    default = await broker.call("posts.list", {"pageSize": 0})
+    default = await broker.call("posts.list", {})
     assert default["pageSize"] == 1 and default["totalPages"] == 3
+    with pytest.raises(ValidationError) as info:  # 0 is a value, not "absent": a page of no rows cannot page
+        await broker.call("posts.list", {"pageSize": 0})
+    assert info.value.data[0]["field"] == "pageSize"
 
 
 async def test_list_page_zero_is_rejected(make_broker):

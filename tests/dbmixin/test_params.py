@@ -105,12 +105,14 @@ def test_absent_fields_is_fine():
 
 def test_list_paging_defaults():
     assert sanitize({}, is_list=True) == {"page": 1, "pageSize": 10, "limit": 10, "offset": 0}
-    assert sanitize({"page": 0, "pageSize": 0}, is_list=True, pageSize=25) == {
+    assert sanitize({"page": "", "pageSize": None}, is_list=True, pageSize=25) == {
         "page": 1,
         "pageSize": 25,
         "limit": 25,
         "offset": 0,
     }
+    err = error_of({"page": 0, "pageSize": 0}, is_list=True)
+    assert [(e["field"], e["type"]) for e in err.data] == [("page", "numberMin"), ("pageSize", "numberMin")]
 
 
 def test_list_paging_derives_limit_and_offset_and_overwrites_them():

@@ -223,12 +223,25 @@ async def test_a_failing_call_raises_and_cancels_the_other_calls():
     assert docs == posts()
 
 
-async def test_a_failing_handler_raises():
+async def test_a_failing_handler_is_a_typed_500_naming_the_rule():
     def handler(*args):
         raise ValueError("bad handler")
 
-    with pytest.raises(ValueError, match="bad handler"):
+    with pytest.raises(MoleculerServerError, match="bad handler") as info:
         await populate_docs(FakeCtx(), posts(), ["author"], {"author": handler}, None)
+    assert info.value.code == 500 and info.value.type == "POPULATE_ERROR" and info.value.data == {"rule": "author"}
+    assert "'author'" in info.value.message
+
+
+async def test_a_handler_raising_a_moleculer_error_passes_it_through():
+    boom = MoleculerClientError("nope")
+
+    def handler(*args):
+        raise boom
+
+    with pytest.raises(MoleculerClientError) as info:
+        await populate_docs(FakeCtx(), posts(), ["author"], {"author": handler}, None)
+    assert info.value is boom
 
 
 @pytest.mark.parametrize("answer", [[USERS["1"]], None, "x"])

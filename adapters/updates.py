@@ -1,0 +1,74 @@
+"""The portable update semantics: ``apply_update(doc, update)`` applies a parsed ``Update`` to a plain dict.
+
+It is the executable definition of ``$set``/``$unset``/``$inc`` over dotted paths (``docs/query-language.md``):
+the memory adapter stores its result, and ``dbmixin`` uses it to compute the entity an update will produce, so it
+can validate the whole entity before writing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import query_error
+from .query_params import Update
+from .query_tree import split_path
+from .query_values import MISSING, copy_value
+
+__all__ = ["apply_update"]
+
+_NUMBERS = (int, float)
+
+
+def apply_update(doc: dict[str, Any], update: Update) -> dict[str, Any]:
+    """The updated document, copy-on-write (``doc`` itself is never changed, so a failing update changes
+    nothing).
+
+    Raises a 422 when a path runs through a non-object value or ``$inc`` meets a non-number.
+    """
+    new = dict(doc)
+    owned = {id(new)}
+    for path, value in update.set:
+        parent, last = _parent(new, path, owned, "$set")
+        parent[last] = copy_value(value)  # type: ignore[index]
+    for path in update.unset:
+        parent, last = _parent(new, path, owned, None)
+        if parent is not None:
+            parent.pop(last, None)
+    for path, amount in update.inc:
+        parent, last = _parent(new, path, owned, "$inc")
+        current = parent.get(last, MISSING)  # type: ignore[union-attr]
+        if current is MISSING:
+            parent[last] = amount  # type: ignore[index]
+        elif type(current) in _NUMBERS:
+            parent[last] = current + amount  # type: ignore[index]
+        else:
+            raise query_error(f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", repr(current), "update")
+    return new
+
+
+def _parent(doc: dict[str, Any], path: str, owned: set[int], op: str | None) -> tuple[dict[str, Any] | None, str]:
+    """The (copied) dict holding the path's last segment; creates missing objects unless ``op`` is ``None``."""
+    parts = split_path(path)
+    current = doc
+    for segment in parts[:-1]:
+        child = current.get(segment, MISSING)
+        if type(child) is dict:
+            if id(child) not in owned:
+                child = dict(child)
+                current[segment] = child
+                owned.add(id(child))
+        elif child is MISSING and op is not None:
+            child = {}
+            current[segment] = child
+            owned.add(id(child))
+        elif op is None:
+            return None, parts[-1]
+        else:
+            raise query_error(
+                f"{op}.{path}",
+                f"cannot create '{path}': '{segment}' holds a {type(child).__name__}, not an object",
+                repr(child),
+                "update",
+            )
+        current = child
+    return current, parts[-1]
