@@ -68,7 +68,9 @@ def expect_supported(adapter: BaseAdapter, *capabilities: str) -> Iterator[None]
         yield
     except UnsupportedQueryError:
         return
-    pytest.fail(f"{adapter.adapter_name} does not declare {', '.join(missing)}, but did not raise UnsupportedQueryError")
+    pytest.fail(
+        f"{adapter.adapter_name} does not declare {', '.join(missing)}, but did not raise UnsupportedQueryError"
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -84,9 +86,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, Any, Any]
     return True  # the adapter lacks a capability and refused as it must
 
 
-def cases_with_needs(
-    cases: list[tuple[Any, ...]], needs: dict[str, tuple[str, ...]]
-) -> list[Any]:
+def cases_with_needs(cases: list[tuple[Any, ...]], needs: dict[str, tuple[str, ...]]) -> list[Any]:
     """``pytest.param`` per case (``(name, *values)``), marked ``requires(*needs[name])`` where listed."""
     unknown = set(needs) - {case[0] for case in cases}
     assert not unknown, f"needs for unknown cases: {unknown}"
