@@ -53,6 +53,7 @@ and may override ``_find_by_id``, ``_find_by_ids`` (built on ``_find``) and ``_u
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import math
 import socket
@@ -82,12 +83,20 @@ def engine_call(
 ) -> Callable[Concatenate[A, P], Coroutine[Any, Any, R]]:
     """Run a public data method with the error translation: ``MoleculerError`` passes through, any other exception
     becomes ``self.translate_error(exc)`` (raised ``from None`` so no engine internals travel in the stack; the
-    original is kept on the new error's ``original`` attribute for local logs)."""
+    original is kept on the new error's ``original`` attribute for local logs).
+
+    It also serialises calls around an *exclusive* transaction: while ``self._exclusive`` is ``(tx, lock)`` (an
+    engine that isolates transactions by serialising them sets it from begin to end, holding ``lock``), a call from
+    a context outside ``tx`` waits for ``lock`` first."""
 
     @functools.wraps(method)
     async def call(self: A, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return await method(self, *args, **kwargs)
+            exclusive = self._exclusive
+            if exclusive is None or self._tx.var.get() is exclusive[0]:
+                return await method(self, *args, **kwargs)
+            async with exclusive[1]:  # another context's serialising transaction is open: wait for its end
+                return await method(self, *args, **kwargs)
         except MoleculerError:
             raise
         except Exception as exc:
@@ -108,6 +117,7 @@ class BaseAdapter(ABC):
         self.schema: Mapping[str, Any] = {}
         self.index_specs: tuple[IndexSpec, ...] = ()
         self._tx = TransactionState(type(self).__name__)
+        self._exclusive: tuple[Transaction, asyncio.Lock] | None = None
 
     # ---------------------------------------------------------------------------------------------- lifecycle
 
