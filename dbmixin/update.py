@@ -8,10 +8,11 @@ entities saw a fragment. Here, when the service has a validator (or overrides ``
    (``adapters.apply_update``);
 2. the result (without its id) is validated in full mode — a refused change is a 422, nothing written;
 3. what the validator returned is written (its conversions and defaults included: every top-level field that is
-   touched or differs from the stored one is ``$set``, fields the validator dropped are ``$unset``) with a
-   compare-and-set: ``update_many({_id: id, <each written or touched top-level field>: <its value as read> |
-   {$exists: false}}, …)``. When it matches nothing, another write came in between: the entity is re-read and
-   the whole check re-run, up to ``UPDATE_ATTEMPTS`` times, then a 409 ``CONFLICT``.
+   touched or differs from the stored one is ``$set``, fields the validator dropped are ``$unset``) with one
+   atomic compare-and-set: ``find_one_and_update({_id: id, <every top-level field as read>, <each new field>:
+   {$exists: false}}, …)``, so a concurrent change to ANY field (cross-field rules included) makes it match
+   nothing. Then the entity is re-read and the whole check re-run, up to ``UPDATE_ATTEMPTS`` times, then a 409
+   ``CONFLICT``.
 
 Without a validator an update is one ``update_by_id`` call. Params: ``id`` (or the public ``idField`` name) picks
 the entity; ``$set``, ``$unset`` and ``$inc`` are operators; any other key is a top-level ``$set`` (flattened to
@@ -168,16 +169,17 @@ async def _validated_update(self: Any, entity_id: Any, parsed: Any, raw_id: Any)
         unsets = [k for k in stored if k != id_key and k not in validated]
         if not sets and not unsets:
             return stored
-        condition: dict[str, Any] = {id_key: entity_id}
-        for key in {*sets, *unsets, *touched}:
-            condition[key] = _expected(stored[key]) if key in stored else {"$exists": False}
+        condition: dict[str, Any] = {key: _expected(value) for key, value in stored.items() if key != id_key}
+        condition.update({key: {"$exists": False} for key in {*sets, *touched} if key not in stored})
+        condition[id_key] = entity_id
         write: dict[str, Any] = {}
         if sets:
             write["$set"] = sets
         if unsets:
             write["$unset"] = dict.fromkeys(unsets, "")
-        if await self.adapter.update_many(condition, write):
-            return await self.adapter.find_by_id(entity_id)
+        updated = await self.adapter.find_one_and_update(condition, write)
+        if updated is not None:
+            return updated
     raise MoleculerClientError(
         f"The entity '{raw_id}' kept changing while it was being updated; try again.",
         409,

@@ -134,6 +134,24 @@ async def test_a_concurrent_change_between_check_and_write_is_retried(make_broke
     assert calls["n"] == 3
 
 
+async def test_a_concurrent_change_to_an_untouched_field_is_seen_by_a_cross_field_rule(make_broker):
+    holder: dict[str, Any] = {}
+
+    async def ordered(entity: dict[str, Any]) -> bool:
+        if holder.pop("race", False):  # while `min` is being checked, another writer lowers `max`
+            await holder["adapter"].update_by_id(holder["id"], {"$set": {"max": 5}})
+        return entity["min"] <= entity["max"]
+
+    broker = await make_broker(posts_schema(settings={"entityValidator": ordered}))
+    holder["adapter"] = broker.get_local_service("posts").adapter
+    post = await broker.call("posts.create", {"min": 1, "max": 10})
+    holder.update(id=post["_id"], race=True)
+    with pytest.raises(ValidationError):  # re-checked against max 5: refused, never stored as {min 8, max 5}
+        await broker.call("posts.update", {"id": post["_id"], "min": 8})
+    stored = await broker.call("posts.get", {"id": post["_id"]})
+    assert (stored["min"], stored["max"]) == (1, 5)
+
+
 async def test_endless_concurrent_changes_end_in_a_409(make_broker):
     holder: dict[str, Any] = {}
 
