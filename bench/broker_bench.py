@@ -1,8 +1,9 @@
 """Local call throughput of the broker: ``python bench/broker_bench.py [--quick]``.
 
 Three actions on one broker (logging off): ``bare`` (no params schema), ``validated`` (a 5-field params
-schema, valid params) and ``cached`` (``cacher="Memory"``, ``cache={"keys": ["id"]}``, every call a hit).
-Each is called sequentially (``await broker.call(...)`` in a loop) and with 100 in flight (batches of
+schema, valid params) and ``cached`` (``cacher="Memory"``, ``cache={"keys": ["id"]}``, every call a hit), and
+one event, ``emit`` (``await broker.emit("bench.emitted", params)`` delivered to one subscriber running the
+same handler). Each is called sequentially (``await broker.call(...)`` in a loop) and with 100 in flight (batches of
 ``asyncio.gather`` over 100 calls). Every figure is the median of several runs, in calls per second, next to
 its ratio to a bare ``await`` of the same handler coroutine in the same process and mode: what the broker
 costs on top of the function it calls. The validated and cached cases are skipped, with a message, when the
@@ -53,7 +54,7 @@ class _BareContext:
 
 def available_cases() -> tuple[dict[str, tuple[str, Any]], list[str]]:
     """``{case: (action, params)}`` for the cases this checkout can run, and messages for skipped ones."""
-    cases: dict[str, tuple[str, Any]] = {"bare": ("bench.bare", VALID_PARAMS)}
+    cases: dict[str, tuple[str, Any]] = {"bare": ("bench.bare", VALID_PARAMS), "emit": ("bench.emitted", VALID_PARAMS)}
     skipped: list[str] = []
     try:
         import broker.validation
@@ -79,7 +80,7 @@ def make_broker(cases: dict[str, Any]) -> ServiceBroker:
     broker = ServiceBroker(
         logger=False, cacher="Memory" if "cached" in cases else None, validator="validated" in cases
     )
-    broker.create_service({"name": "bench", "actions": actions})
+    broker.create_service({"name": "bench", "actions": actions, "events": {"bench.emitted": handler}})
     return broker
 
 
@@ -130,7 +131,8 @@ async def measure(calls: int = 100_000, runs: int = 5) -> dict[str, Any]:
                 key = id(params)
                 if key not in baselines:
                     baselines[key] = await _median(mode, lambda c=bare_ctx: handler(svc, c), calls, runs)
-                rate = await _median(mode, lambda a=action, p=params: broker.call(a, p), calls, runs)
+                method = broker.emit if case == "emit" else broker.call
+                rate = await _median(mode, lambda m=method, a=action, p=params: m(a, p), calls, runs)
                 results.append(
                     {
                         "case": case,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from . import loader
@@ -38,7 +38,11 @@ DEFAULT_RETRY_POLICY: dict[str, Any] = {
 
 
 class ServiceBroker:
-    """The service broker: ``create_service``, ``start``/``stop``, ``call``, ``emit``, ``broadcast``."""
+    """The service broker: ``create_service``, ``start``/``stop``, ``call``, ``emit``, ``broadcast``.
+
+    ``event_drain_timeout`` (ms, not a Moleculer option): how long ``stop`` waits for event deliveries still under
+    way (fire-and-forget emits) before it stops the services; deliveries left after it are cancelled.
+    """
 
     def __init__(
         self,
@@ -54,6 +58,7 @@ class ServiceBroker:
         max_call_level: int = 0,
         dependency_interval: float = 1000,
         dependency_timeout: float = 0,
+        event_drain_timeout: float = 5000,
         transporter: Any = None,
         metadata: dict[str, Any] | None = None,
         created: Any = None,
@@ -71,6 +76,7 @@ class ServiceBroker:
         self.max_call_level = max_call_level
         self.dependency_interval = dependency_interval
         self.dependency_timeout = dependency_timeout
+        self.event_drain_timeout = event_drain_timeout
         self.options = {"created": created, "started": started, "stopped": stopped}
         self.validator = _resolve_validator(validator)
         self.cacher = None
@@ -93,8 +99,10 @@ class ServiceBroker:
         for middleware in builtin_middlewares(self):
             self.middlewares.add(middleware)
         self.call = self.middlewares.wrap_method("call", self.call)  # type: ignore[method-assign]
-        self.emit = self.middlewares.wrap_method("emit", self.emit)  # type: ignore[method-assign]
-        self.broadcast = self.middlewares.wrap_method("broadcast", self.broadcast)  # type: ignore[method-assign]
+        for name in ("emit", "broadcast"):
+            raw = getattr(self, name)
+            wrapped = self.middlewares.wrap_method(name, raw)
+            setattr(self, name, raw if wrapped is raw else self._eager(wrapped))
         self.middlewares.call_sync("created", self)
         if created is not None:
             created(self)
@@ -201,14 +209,16 @@ class ServiceBroker:
         self.logger.info("ServiceBroker with %d service(s) started successfully.", len(self.services))
 
     async def stop(self) -> None:
-        """Unregister every service, stop them in parallel, then close the cacher.
+        """Let pending event deliveries finish, unregister every service, stop them in parallel, close the cacher.
 
         As in Moleculer, nothing in ``stop`` raises: each failing step is logged and the next one still runs,
-        so one broken hook never leaves services running or the cacher open.
+        so one broken hook never leaves services running or the cacher open. Unlike Moleculer, events emitted
+        (and not awaited) just before ``stop`` are delivered first, for up to ``event_drain_timeout`` ms.
         """
         self.started = False
         for task in list(self._start_tasks):
             task.cancel()
+        await self._logged("draining events", lambda: self.events.drain(self.event_drain_timeout))
         for service in list(self.registry.services):
             self.registry.unregister_service(service)
         self.stopping = True
@@ -339,18 +349,35 @@ class ServiceBroker:
             if parent is not None and ctx.meta is not parent.meta:
                 parent.meta.update(ctx.meta)
 
-    async def emit(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
-        """Balanced event: one handler per subscribing group; handler errors are logged, never raised."""
-        return await self.events.emit(event_name, payload, groups, **options)
+    def emit(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> Awaitable[bool]:
+        """Balanced event: one handler per subscribing group; handler errors are logged, never raised.
 
-    async def broadcast(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
-        """Deliver an event to every subscriber (``throw_error=True`` re-raises a handler's error)."""
-        return await self.events.broadcast(event_name, payload, groups, **options)
+        Delivery starts now, whether or not the result is awaited (Moleculer's fire and forget); awaiting it waits
+        for the local handlers and gives ``True``.
+        """
+        return self.events.emit(event_name, payload, groups, **options)
 
-    async def broadcast_local(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
-        """Broadcast to this node's subscribers only."""
-        return await self.events.broadcast(event_name, payload, groups, **options)
+    def broadcast(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> Awaitable[bool]:
+        """Deliver an event to every subscriber, starting now (``throw_error=True``: awaiting re-raises the first
+        handler error)."""
+        return self.events.broadcast(event_name, payload, groups, **options)
 
+    def broadcast_local(
+        self, event_name: str, payload: Any = None, groups: Any = None, **options: Any
+    ) -> Awaitable[bool]:
+        """Broadcast to this node's subscribers only, starting now."""
+        return self.events.broadcast(event_name, payload, groups, **options)
+
+    def _eager(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        """Make a middleware-wrapped ``emit``/``broadcast`` start at once: a coroutine it returns becomes a task."""
+        events = self.events
+
+        def started(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            return events.start(result) if asyncio.iscoroutine(result) else result
+
+        started.__wrapped__ = method  # type: ignore[attr-defined]
+        return started
 
 def _dependency_name(dep: Any) -> str:
     if isinstance(dep, dict):

@@ -14,17 +14,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import functools
 import hashlib
+import inspect
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from .errors import BrokerOptionsError
 from .jsvalues import number_to_string
+from .utils import Done
 from .wildcard import match
 
 __all__ = ["MISSING", "Cacher", "KeyGen", "MemoryCacher", "make_cached_handler", "resolve_cacher"]
@@ -125,7 +128,12 @@ def _is_object(v: Any) -> bool:
 
 
 class Cacher(ABC):
-    """Base of every cacher: options, logger and Moleculer 0.15's key generation. Backends add the storage."""
+    """Base of every cacher: options, logger and Moleculer 0.15's key generation. Backends add the storage.
+
+    ``clean`` and ``delete`` start their work when called, as Moleculer's do; what they return (an awaitable)
+    only reports completion, so ``cacher.clean("posts.**")`` without ``await`` still cleans. A backend may write
+    them as ``async def``: the base class turns those into functions that start a task at once.
+    """
 
     connected: bool | None = True
 
@@ -159,12 +167,40 @@ class Cacher(ABC):
         """Store ``data``; ``ttl`` (seconds) overrides the cacher's ttl, a falsy ttl means forever."""
 
     @abstractmethod
-    async def delete(self, key: str | Iterable[str]) -> None:
-        """Remove one key or several."""
+    def delete(self, key: str | Iterable[str]) -> Awaitable[None]:
+        """Remove one key or several. Starts at once; awaiting the result waits for the end (see the class)."""
 
     @abstractmethod
-    async def clean(self, pattern: str | Iterable[str] = "**") -> None:
-        """Remove every key matching the wildcard pattern(s)."""
+    def clean(self, pattern: str | Iterable[str] = "**") -> Awaitable[None]:
+        """Remove every key matching the wildcard pattern(s). Starts at once, ``await`` optional (see the class)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A backend's ``async def clean``/``delete`` is made to start when called, as Moleculer's do: moleculer-db
+        (and JavaScript habit) calls ``cacher.clean(...)`` without awaiting it."""
+        super().__init_subclass__(**kwargs)
+        for name in ("clean", "delete"):
+            fn = cls.__dict__.get(name)
+            if fn is not None and inspect.iscoroutinefunction(fn):
+                setattr(cls, name, _starts_now(fn))
+
+    def _start_now(self, work: Coroutine[Any, Any, Any]) -> Awaitable[Any]:
+        """Run ``work`` as a task now: the broker's event bus keeps it (``stop`` waits for it) and logs its error."""
+        events = getattr(self.broker, "events", None)
+        if events is not None and hasattr(events, "start"):
+            return cast("Awaitable[Any]", events.start(work))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return work
+        task = loop.create_task(work)
+        _BACKGROUND.add(task)
+        task.add_done_callback(self._settled)
+        return task
+
+    def _settled(self, task: asyncio.Task[Any]) -> None:
+        _BACKGROUND.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.logger.error("Cacher operation failed.", exc_info=task.exception())
 
     async def close(self) -> None:
         """Release resources (timers, connections); nothing to do by default."""
@@ -276,20 +312,23 @@ class MemoryCacher(Cacher):
         if ttl and self.sweep_interval and (self._timer is None or self._timer_loop is not _running_loop()):
             self._schedule_sweep()  # first ttl entry, or the broker moved to another event loop
 
-    async def delete(self, key: str | Iterable[str]) -> None:
-        """Remove one key or every key of a list."""
+    def delete(self, key: str | Iterable[str]) -> Awaitable[None]:
+        """Remove one key or every key of a list, now (``await`` optional: the result is already done)."""
         for k in [key] if isinstance(key, str) else key:
             self.cache.pop(k, None)
+        return _DONE
 
-    async def clean(self, pattern: str | Iterable[str] = "**") -> None:
-        """Remove keys matching Moleculer wildcard pattern(s). ``*`` stops at any dot, even one in the params
-        part (``posts.*`` spares ``posts.find:price|1.5``), hence moleculer-db cleans with ``posts.**``."""
+    def clean(self, pattern: str | Iterable[str] = "**") -> Awaitable[None]:
+        """Remove keys matching Moleculer wildcard pattern(s), now (``await`` optional). ``*`` stops at any dot,
+        even one in the params part (``posts.*`` spares ``posts.find:price|1.5``), hence moleculer-db cleans with
+        ``posts.**``."""
         patterns = [pattern] if isinstance(pattern, str) else list(pattern)
         if "**" in patterns:
             self.cache.clear()
-            return
+            return _DONE
         for k in [k for k in self.cache if any(match(k, p) for p in patterns)]:
             del self.cache[k]
+        return _DONE
 
     async def close(self) -> None:
         """Stop the sweep timer (entries are kept, as in Moleculer)."""
@@ -316,6 +355,18 @@ class MemoryCacher(Cacher):
         self.check_ttl()
         if any(exp is not None for _, exp in self.cache.values()):
             self._schedule_sweep()
+
+
+_DONE: Final[Done[None]] = Done(None)
+_BACKGROUND: set[asyncio.Task[Any]] = set()  # cacher tasks started without a broker: kept until they finish
+
+
+def _starts_now(fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(fn)
+    def started(self: Cacher, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._start_now(fn(self, *args, **kwargs))
+
+    return started
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
