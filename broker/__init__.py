@@ -3,6 +3,9 @@
 from .broker import ServiceBroker
 from .context import Context
 from .decorators import action, event
+from .jsvalues import js_string
 from .service import Service
+from .utils import call_maybe_async
+from .validation import Validator
 
-__all__ = ["Context", "Service", "ServiceBroker", "action", "event"]
+__all__ = ["Context", "Service", "ServiceBroker", "Validator", "action", "call_maybe_async", "event", "js_string"]

@@ -69,7 +69,7 @@ class ServiceBroker:
             raise NotImplementedError("Transporters arrive in a later release; this broker is local only.")
         self.namespace = namespace
         self.node_id = node_id or generate_node_id()
-        self.metadata = metadata or {}
+        self.metadata = {} if metadata is None else metadata
         self.logger = create_broker_logger(self.node_id, logger, log_level)
         self.request_timeout = request_timeout
         self.retry_policy = {**DEFAULT_RETRY_POLICY, **_normalise_policy(retry_policy or {})}

@@ -269,7 +269,9 @@ def resolve_cacher(spec: Any) -> Cacher | None:
     if isinstance(spec, str) and spec.lower() == "memory":
         return MemoryCacher()
     if isinstance(spec, Mapping) and str(spec.get("type", "")).lower() == "memory":
-        options = spec.get("options") or {}
+        options = spec.get("options")
+        if options is None:
+            options = {}
         if not isinstance(options, Mapping):
             raise BrokerOptionsError(f"Invalid cacher options: {options!r}", {"cacher": spec})
         try:

@@ -140,7 +140,7 @@ class Context:
             remaining = self.timeout - (time.monotonic() - self.start_time) * 1000
             if remaining <= 0:
                 raise RequestSkippedError({"action": action_name, "nodeID": self.broker.node_id})
-            explicit = options.get("timeout")
+            explicit = options.get("timeout")  # Moleculer ``!opts.timeout``: an explicit 0 gets the remaining time
             options["timeout"] = remaining if not explicit else min(explicit, remaining)
         return options
 
