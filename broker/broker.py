@@ -379,6 +379,7 @@ class ServiceBroker:
         started.__wrapped__ = method  # type: ignore[attr-defined]
         return started
 
+
 def _dependency_name(dep: Any) -> str:
     if isinstance(dep, dict):
         return full_service_name(dep.get("name", ""), dep.get("version"))

@@ -3,7 +3,8 @@
 Fire and forget, as in Moleculer: ``emit``/``broadcast`` pick their subscribers and start delivering *when called*;
 the awaitable they return only reports completion (``True``, or the first handler error with ``throw_error=True``).
 So the JavaScript habit ``ctx.emit("order.created", data)`` without ``await`` delivers the event. Deliveries run
-as tasks the bus keeps (``pending``) until they finish; ``ServiceBroker.stop`` waits for them (``drain``), so an
+eagerly: the first step runs in the call, and only a delivery that suspends becomes a task the bus keeps
+(``pending``) until it finishes; ``ServiceBroker.stop`` waits for them (``drain``), so an
 event emitted just before ``stop`` is not dropped.
 
 A failing handler is logged on its service's logger and never breaks the emitter (``throw_error=True`` makes
@@ -14,8 +15,10 @@ as "Task exception was never retrieved": handler errors were logged already; any
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
-from collections.abc import Awaitable, Coroutine
+import types
+from collections.abc import Awaitable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
 from .context import Context
@@ -75,13 +78,29 @@ class EventBus:
         self.broadcast(event_name, payload)
 
     def start(self, work: Coroutine[Any, Any, Any]) -> Awaitable[Any]:
-        """Run ``work`` as a task kept in ``pending`` until done; its error is retrieved (and logged if no handler
-        logged it). Outside a running event loop nothing can start: ``work`` itself is returned, to be awaited."""
+        """Start ``work`` now and return an awaitable of its result.
+
+        Like Python 3.12's eager tasks (and a JavaScript async function), the first step runs at once, in a copy
+        of the caller's context: a delivery whose handlers never suspend is finished when ``start`` returns (a
+        ``Done``, no task, no loop turn). One that suspends continues as a task kept in ``pending`` until it
+        ends. Its error is retrieved (and logged unless a handler's logger already has it), so it is never
+        "Task exception was never retrieved". Outside a running event loop ``work`` itself is returned.
+        """
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return work
-        task = loop.create_task(work)
+        context = contextvars.copy_context()
+        try:
+            yielded = context.run(work.send, None)
+        except StopIteration as stop:
+            return Done(stop.value)
+        except Exception as err:  # handed to the caller through a finished future, and logged if unseen
+            failed: asyncio.Future[Any] = loop.create_future()
+            failed.set_exception(err)
+            self._settled(failed)
+            return failed
+        task = loop.create_task(_resume(work, yielded), context=context)
         self.pending.add(task)
         task.add_done_callback(self._settled)
         return task
@@ -166,6 +185,29 @@ class EventBus:
         finally:
             if parent is not None and ctx.meta is not parent.meta:
                 parent.meta.update(ctx.meta)
+
+
+async def _resume(work: Coroutine[Any, Any, Any], yielded: Any) -> Any:
+    """Continue a coroutine whose first step already ran and yielded ``yielded`` (see ``EventBus.start``)."""
+    return await _delegate(work, yielded)
+
+
+@types.coroutine
+def _delegate(work: Coroutine[Any, Any, Any], yielded: Any) -> Generator[Any, Any, Any]:
+    """``yield from work``, resumed after its first step: what the task sends or throws goes to ``work``."""
+    while True:
+        try:
+            sent = yield yielded
+        except BaseException as exc:  # cancellation and the like: ``work`` decides, as under ``yield from``
+            try:
+                yielded = work.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+            continue
+        try:
+            yielded = work.send(sent)
+        except StopIteration as stop:
+            return stop.value
 
 
 def _groups(groups: Any) -> list[str] | None:

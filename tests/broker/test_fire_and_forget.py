@@ -251,3 +251,42 @@ async def test_a_failing_unawaited_clean_is_logged(make_broker, loop_errors, cap
         gc.collect()
     assert any("redis is down" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
     assert loop_errors == []
+
+
+async def test_a_delivery_that_never_suspends_is_done_when_emit_returns(start_broker):
+    log: list[Any] = []
+    broker = await start_broker({"name": "s", "events": {"e": lambda self, ctx: log.append(ctx.params)}})
+    result = broker.emit("e", 1)
+    assert log == [1]  # ran inside the call, as a JavaScript handler runs up to its first await
+    assert not broker.events.pending
+    assert await result is True
+
+
+async def test_a_suspended_delivery_resumes_on_the_future_it_awaits(start_broker):
+    gate = asyncio.Event()
+    log: list[str] = []
+
+    async def waiter(self: Any, ctx: Context) -> None:
+        log.append("before")
+        await gate.wait()
+        log.append("after")
+
+    broker = await start_broker({"name": "s", "events": {"e": waiter}})
+    pending = broker.emit("e")
+    assert log == ["before"] and len(broker.events.pending) == 1
+    gate.set()
+    assert await pending is True
+    assert log == ["before", "after"] and not broker.events.pending
+
+
+async def test_handler_context_variables_do_not_leak_into_the_emitter(start_broker):
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="caller")
+
+    def setter(self: Any, ctx: Context) -> None:
+        var.set("handler")
+
+    broker = await start_broker({"name": "s", "events": {"e": setter}})
+    await broker.emit("e")
+    assert var.get() == "caller"
