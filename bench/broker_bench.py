@@ -113,12 +113,13 @@ async def _median(
     return statistics.median(figures)
 
 
-async def measure(calls: int = 100_000, runs: int = 5) -> dict[str, Any]:
-    """Run every available case in both modes; returns ``{"results": [...], "skipped": [...]}``.
-
-    Each result is ``{case, mode, calls_per_s, baseline_per_s, ratio}``.
+async def measure(calls: int = 100_000, runs: int = 5, only: list[str] | None = None) -> dict[str, Any]:
+    """Run every available case (or those in ``only``) in both modes; returns ``{"results": [...], "skipped":
+    [...]}``. Each result is ``{case, mode, calls_per_s, baseline_per_s, ratio}``.
     """
     cases, skipped = available_cases()
+    if only:
+        cases = {name: case for name, case in cases.items() if name in only}
     broker = make_broker(cases)
     await broker.start()
     try:
@@ -166,11 +167,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a short smoke run (2,000 calls, 1 run per figure)")
     parser.add_argument("--calls", type=int, help="calls per run (default 100,000)")
     parser.add_argument("--runs", type=int, help="runs per figure, the median is reported (default 5)")
+    parser.add_argument("--cases", help="comma-separated cases to run (default: all), e.g. 'emit,bare'")
     args = parser.parse_args(argv)
     calls = args.calls or (2_000 if args.quick else 100_000)
     runs = args.runs or (1 if args.quick else 5)
     print(f"Python {platform.python_version()} on {platform.machine()}, {calls:,} calls x {runs} run(s) per figure")
-    print(format_table(asyncio.run(measure(calls, runs))))
+    only = [c.strip() for c in args.cases.split(",")] if args.cases else None
+    print(format_table(asyncio.run(measure(calls, runs, only))))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import loader
 from .builtin_middlewares import _normalise_policy, builtin_middlewares
@@ -22,6 +22,9 @@ from .middleware import MiddlewareHandler
 from .registry import Action, Registry
 from .service import Service, full_service_name
 from .utils import ensure_list, generate_node_id
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .cacher import Cacher
 
 __all__ = ["ServiceBroker"]
 
@@ -79,12 +82,14 @@ class ServiceBroker:
         self.event_drain_timeout = event_drain_timeout
         self.options = {"created": created, "started": started, "stopped": stopped}
         self.validator = _resolve_validator(validator)
-        self.cacher = None
+        self.cacher: Cacher | None = None
         if cacher is not None and cacher is not False:
             from .cacher import resolve_cacher
 
-            self.cacher = resolve_cacher(cacher)
-            self.cacher.init(self)
+            resolved = resolve_cacher(cacher)
+            if resolved is not None:
+                resolved.init(self)
+            self.cacher = resolved
         self.registry = Registry(self.node_id)
         self.events = EventBus(self)
         self.services: list[Service] = []
@@ -153,7 +158,8 @@ class ServiceBroker:
     def get_local_service(self, name: str | dict[str, Any], version: Any = None) -> Service | None:
         """A local service by name (and version), or by full name such as ``v2.posts``."""
         if isinstance(name, dict):
-            name, version = name.get("name", ""), name.get("version")
+            spec: dict[str, Any] = name
+            name, version = str(spec.get("name", "")), spec.get("version")
         for service in self.services:
             if version is None and (service.full_name == name or service.name == name):
                 return service
@@ -292,7 +298,7 @@ class ServiceBroker:
                     "WAITFOR_SERVICES",
                     {"services": names, "statuses": statuses},
                 )
-            missing = [s["name"] for s in statuses if not s["available"]]
+            missing = [str(s["name"]) for s in statuses if not s["available"]]
             self.logger.info("Waiting for service(s) '%s'...", ", ".join(missing))
             wait = log_every if deadline is None else max(0.0, min(log_every, deadline - time.monotonic()))
             try:

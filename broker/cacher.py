@@ -275,7 +275,7 @@ def resolve_cacher(spec: Any) -> Cacher | None:
         if not isinstance(options, Mapping):
             raise BrokerOptionsError(f"Invalid cacher options: {options!r}", {"cacher": spec})
         try:
-            return MemoryCacher(**{_OPTION_ALIASES.get(k, k): v for k, v in options.items()})
+            return MemoryCacher(**{str(_OPTION_ALIASES.get(k, k)): v for k, v in options.items()})
         except TypeError as err:
             raise BrokerOptionsError(f"Invalid cacher options: {err}", {"cacher": spec}) from err
     raise BrokerOptionsError(f"Invalid cacher type: {spec!r}", {"cacher": spec})

@@ -94,7 +94,7 @@ class EventBus:
         try:
             yielded = context.run(work.send, None)
         except StopIteration as stop:
-            return Done(stop.value)
+            return _TRUE if stop.value is True else Done(stop.value)
         except Exception as err:  # handed to the caller through a finished future, and logged if unseen
             failed: asyncio.Future[Any] = loop.create_future()
             failed.set_exception(err)

@@ -34,3 +34,9 @@ def test_command_line_quick_run(capsys):
     out = capsys.readouterr().out
     assert "| bare | sequential |" in out and "| cached | 100 in flight |" in out
     assert "| emit | sequential |" in out
+
+
+def test_cases_option_runs_only_those(capsys):
+    load_bench().main(["--calls", "200", "--runs", "1", "--cases", "emit"])
+    out = capsys.readouterr().out
+    assert "| emit | sequential |" in out and "| bare |" not in out
