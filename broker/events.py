@@ -115,7 +115,7 @@ class EventBus:
 
     async def drain(self, timeout: float) -> None:
         """Wait until no delivery is under way (deliveries may start others), at most ``timeout`` ms; deliveries
-        still running then are cancelled, with a warning."""
+        still running then are cancelled, with a warning (and given up to one more second to unwind)."""
         deadline = time.monotonic() + max(timeout, 0) / 1000
         while self.pending:
             left = deadline - time.monotonic()
@@ -126,8 +126,10 @@ class EventBus:
             self.broker.logger.warning(
                 "%d event deliveries still running after %s ms: cancelled.", len(self.pending), timeout
             )
-            for task in list(self.pending):
+            left_over = list(self.pending)
+            for task in left_over:
                 task.cancel()
+            await asyncio.wait(left_over, timeout=1)  # let them see the cancellation (bounded: they may ignore it)
 
     async def _deliver(
         self,
