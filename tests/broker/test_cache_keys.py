@@ -8,8 +8,10 @@ from ``src/cachers/base.js``).
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -360,3 +362,24 @@ def test_fixed_moleculer_keys(params: Any, keys: list[str] | None, expected: str
 )
 def test_escaped_forms(params: Any, expected: str) -> None:
     assert key(params) == "posts.find:" + expected
+
+
+# Keys computed by Moleculer 0.15.2 itself (``Cachers.Memory#defaultKeygen`` under Node v20) for inputs without
+# special characters, some long enough to be hashed: ours must be the same bytes.
+def _js_int(text: str) -> int | float:
+    """A JSON number written by Node is a double: digits past 2**53 stand for a float."""
+    n = int(text)
+    return n if abs(n) <= 2**53 else float(n)
+
+
+NODE_KEYS = json.loads(
+    (Path(__file__).parent / "data" / "moleculer_015_keys.json").read_text(), parse_int=_js_int
+)["samples"]
+
+
+@pytest.mark.parametrize("sample", NODE_KEYS, ids=lambda s: s["key"][:40])
+def test_keys_computed_by_moleculer_under_node(sample: dict[str, Any]) -> None:
+    got = MemoryCacher(max_params_length=sample["maxParamsLength"]).get_cache_key(
+        "posts.find", sample["params"], {}, sample["keys"]
+    )
+    assert got == sample["key"]
