@@ -13,6 +13,9 @@ key is byte for byte Moleculer's unless the input needs one of these escapes (wh
    usual Mongo-style operators keep Moleculer's key: ``{"age": {"$gt": 5}}`` → ``age|$gt|5``, and ``{"$or":
    [{"a": 1}, {"b": 2}]}`` → ``$or|[a|1|b|2]``. An empty nested object is ``{}``.
 
+Object entries are written in JavaScript's ``Object.keys`` order, as Moleculer sees the same JSON: array-index keys
+(``"0"``, ``"17"``) first in ascending order, then the others in insertion order.
+
 The params themselves (or the value of a single key, or of the last of several keys) are written as Moleculer
 does whatever their keys: they extend to the end of the key, so nothing can follow them. With these rules the
 serialisation can be read back unambiguously, so distinct JSON values give distinct keys; the long-key hash
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -69,6 +73,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _KEY_SPECIALS = frozenset('|"[]{}:')
 _SAFE: Final = 2**53
+_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]{0,9}")
 _SCALAR_WORDS = frozenset({"true", "false", "null", "undefined", "NaN", "Infinity"})
 
 # Where a value is written: the whole rest of the key (objects as bare ``k|v`` pairs, like Moleculer), or
@@ -83,11 +88,13 @@ def _quote(text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _object_key(key: str) -> tuple[str, bool]:
-    """``(written key, plain?)``: special keys are quoted; plain ones may open an unbraced single-entry object."""
+def _object_key(key: str) -> tuple[str, bool, int]:
+    """``(written key, plain?, array index or -1)``: special keys are quoted; plain ones may open an unbraced
+    single-entry object; an array-index key (``"0"``, ``"17"``) is one JavaScript enumerates first."""
+    index = int(key) if _ARRAY_INDEX.fullmatch(key) and int(key) < 2**32 - 1 else -1
     if not key or not _KEY_SPECIALS.isdisjoint(key):
-        return _quote(key), False
-    return key, not (key[0] in "0123456789-" or key in _SCALAR_WORDS)
+        return _quote(key), False, index
+    return key, not (key[0] in "0123456789-" or key in _SCALAR_WORDS), index
 
 
 def serialise(v: Any, whole: bool = WHOLE) -> str:
@@ -138,13 +145,13 @@ def _big_int(v: int) -> str:
 def _serialise_object(v: Mapping[Any, Any], whole: bool) -> str:
     if not v:
         return "" if whole else "{}"
-    pairs = []
-    plain = False
-    for k, x in v.items():
-        written, plain = _object_key(k if type(k) is str else str(k))
-        pairs.append(written + "|" + serialise(x, INNER))
-    body = "|".join(pairs)
-    if whole or (plain and len(pairs) == 1):
+    entries = [(_object_key(k if type(k) is str else str(k)), x) for k, x in v.items()]
+    if any(written[2] >= 0 for written, _ in entries):  # JS ``Object.keys`` order: array indices first, ascending
+        entries = sorted((e for e in entries if e[0][2] >= 0), key=lambda e: e[0][2]) + [
+            e for e in entries if e[0][2] < 0
+        ]
+    body = "|".join([written[0] + "|" + serialise(x, INNER) for written, x in entries])
+    if whole or (len(entries) == 1 and entries[0][0][1]):
         return body
     return "{" + body + "}"
 
