@@ -1,8 +1,9 @@
 """Local call throughput of the broker: ``python bench/broker_bench.py [--quick]``.
 
 Three actions on one broker (logging off): ``bare`` (no params schema), ``validated`` (a 5-field params
-schema, valid params) and ``cached`` (``cacher="Memory"``, ``cache={"keys": ["id"]}``, every call a hit).
-Each is called sequentially (``await broker.call(...)`` in a loop) and with 100 in flight (batches of
+schema, valid params) and ``cached`` (``cacher="Memory"``, ``cache={"keys": ["id"]}``, every call a hit), and
+one event, ``emit`` (``await broker.emit("bench.emitted", params)`` delivered to one subscriber running the
+same handler). Each is called sequentially (``await broker.call(...)`` in a loop) and with 100 in flight (batches of
 ``asyncio.gather`` over 100 calls). Every figure is the median of several runs, in calls per second, next to
 its ratio to a bare ``await`` of the same handler coroutine in the same process and mode: what the broker
 costs on top of the function it calls. The validated and cached cases are skipped, with a message, when the
@@ -28,6 +29,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from broker import ServiceBroker
 
 BATCH = 100
+CLOCK: list[Callable[[], float]] = [time.perf_counter]  # ``--clock cpu``: process CPU time, steadier on a busy host
 PARAMS_SCHEMA = {
     "a": "number",
     "b": "string",
@@ -53,7 +55,7 @@ class _BareContext:
 
 def available_cases() -> tuple[dict[str, tuple[str, Any]], list[str]]:
     """``{case: (action, params)}`` for the cases this checkout can run, and messages for skipped ones."""
-    cases: dict[str, tuple[str, Any]] = {"bare": ("bench.bare", VALID_PARAMS)}
+    cases: dict[str, tuple[str, Any]] = {"bare": ("bench.bare", VALID_PARAMS), "emit": ("bench.emitted", VALID_PARAMS)}
     skipped: list[str] = []
     try:
         import broker.validation
@@ -79,23 +81,23 @@ def make_broker(cases: dict[str, Any]) -> ServiceBroker:
     broker = ServiceBroker(
         logger=False, cacher="Memory" if "cached" in cases else None, validator="validated" in cases
     )
-    broker.create_service({"name": "bench", "actions": actions})
+    broker.create_service({"name": "bench", "actions": actions, "events": {"bench.emitted": handler}})
     return broker
 
 
 async def _sequential(call: Callable[[], Awaitable[Any]], n: int) -> float:
-    start = time.perf_counter()
+    start = CLOCK[0]()
     for _ in range(n):
         await call()
-    return n / (time.perf_counter() - start)
+    return n / (CLOCK[0]() - start)
 
 
 async def _in_flight(call: Callable[[], Awaitable[Any]], n: int) -> float:
     batches = max(1, n // BATCH)
-    start = time.perf_counter()
+    start = CLOCK[0]()
     for _ in range(batches):
         await asyncio.gather(*[call() for _ in range(BATCH)])
-    return batches * BATCH / (time.perf_counter() - start)
+    return batches * BATCH / (CLOCK[0]() - start)
 
 
 MODES = {"sequential": _sequential, "100 in flight": _in_flight}
@@ -112,12 +114,13 @@ async def _median(
     return statistics.median(figures)
 
 
-async def measure(calls: int = 100_000, runs: int = 5) -> dict[str, Any]:
-    """Run every available case in both modes; returns ``{"results": [...], "skipped": [...]}``.
-
-    Each result is ``{case, mode, calls_per_s, baseline_per_s, ratio}``.
+async def measure(calls: int = 100_000, runs: int = 5, only: list[str] | None = None) -> dict[str, Any]:
+    """Run every available case (or those in ``only``) in both modes; returns ``{"results": [...], "skipped":
+    [...]}``. Each result is ``{case, mode, calls_per_s, baseline_per_s, ratio}``.
     """
     cases, skipped = available_cases()
+    if only:
+        cases = {name: case for name, case in cases.items() if name in only}
     broker = make_broker(cases)
     await broker.start()
     try:
@@ -130,7 +133,8 @@ async def measure(calls: int = 100_000, runs: int = 5) -> dict[str, Any]:
                 key = id(params)
                 if key not in baselines:
                     baselines[key] = await _median(mode, lambda c=bare_ctx: handler(svc, c), calls, runs)
-                rate = await _median(mode, lambda a=action, p=params: broker.call(a, p), calls, runs)
+                method = broker.emit if case == "emit" else broker.call
+                rate = await _median(mode, lambda m=method, a=action, p=params: m(a, p), calls, runs)
                 results.append(
                     {
                         "case": case,
@@ -164,11 +168,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a short smoke run (2,000 calls, 1 run per figure)")
     parser.add_argument("--calls", type=int, help="calls per run (default 100,000)")
     parser.add_argument("--runs", type=int, help="runs per figure, the median is reported (default 5)")
+    parser.add_argument(
+        "--clock", choices=["wall", "cpu"], default="wall", help="wall time (default) or this process's CPU time"
+    )
+    parser.add_argument("--cases", help="comma-separated cases to run (default: all), e.g. 'emit,bare'")
     args = parser.parse_args(argv)
     calls = args.calls or (2_000 if args.quick else 100_000)
     runs = args.runs or (1 if args.quick else 5)
-    print(f"Python {platform.python_version()} on {platform.machine()}, {calls:,} calls x {runs} run(s) per figure")
-    print(format_table(asyncio.run(measure(calls, runs))))
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, {calls:,} calls x {runs} run(s) per figure, "
+        f"{args.clock} clock"
+    )
+    only = [c.strip() for c in args.cases.split(",")] if args.cases else None
+    CLOCK[0] = time.process_time if args.clock == "cpu" else time.perf_counter
+    print(format_table(asyncio.run(measure(calls, runs, only))))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from . import loader
 from .builtin_middlewares import _normalise_policy, builtin_middlewares
@@ -22,6 +22,9 @@ from .middleware import MiddlewareHandler
 from .registry import Action, Registry
 from .service import Service, full_service_name
 from .utils import ensure_list, generate_node_id
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .cacher import Cacher
 
 __all__ = ["ServiceBroker"]
 
@@ -38,7 +41,11 @@ DEFAULT_RETRY_POLICY: dict[str, Any] = {
 
 
 class ServiceBroker:
-    """The service broker: ``create_service``, ``start``/``stop``, ``call``, ``emit``, ``broadcast``."""
+    """The service broker: ``create_service``, ``start``/``stop``, ``call``, ``emit``, ``broadcast``.
+
+    ``event_drain_timeout`` (ms, not a Moleculer option): how long ``stop`` waits for event deliveries still under
+    way (fire-and-forget emits) before it stops the services; deliveries left after it are cancelled.
+    """
 
     def __init__(
         self,
@@ -54,6 +61,7 @@ class ServiceBroker:
         max_call_level: int = 0,
         dependency_interval: float = 1000,
         dependency_timeout: float = 0,
+        event_drain_timeout: float = 5000,
         transporter: Any = None,
         metadata: dict[str, Any] | None = None,
         created: Any = None,
@@ -64,21 +72,24 @@ class ServiceBroker:
             raise NotImplementedError("Transporters arrive in a later release; this broker is local only.")
         self.namespace = namespace
         self.node_id = node_id or generate_node_id()
-        self.metadata = metadata or {}
+        self.metadata = {} if metadata is None else metadata
         self.logger = create_broker_logger(self.node_id, logger, log_level)
         self.request_timeout = request_timeout
         self.retry_policy = {**DEFAULT_RETRY_POLICY, **_normalise_policy(retry_policy or {})}
         self.max_call_level = max_call_level
         self.dependency_interval = dependency_interval
         self.dependency_timeout = dependency_timeout
+        self.event_drain_timeout = event_drain_timeout
         self.options = {"created": created, "started": started, "stopped": stopped}
         self.validator = _resolve_validator(validator)
-        self.cacher = None
+        self.cacher: Cacher | None = None
         if cacher is not None and cacher is not False:
             from .cacher import resolve_cacher
 
-            self.cacher = resolve_cacher(cacher)
-            self.cacher.init(self)
+            resolved = resolve_cacher(cacher)
+            if resolved is not None:
+                resolved.init(self)
+            self.cacher = resolved
         self.registry = Registry(self.node_id)
         self.events = EventBus(self)
         self.services: list[Service] = []
@@ -93,8 +104,10 @@ class ServiceBroker:
         for middleware in builtin_middlewares(self):
             self.middlewares.add(middleware)
         self.call = self.middlewares.wrap_method("call", self.call)  # type: ignore[method-assign]
-        self.emit = self.middlewares.wrap_method("emit", self.emit)  # type: ignore[method-assign]
-        self.broadcast = self.middlewares.wrap_method("broadcast", self.broadcast)  # type: ignore[method-assign]
+        for name in ("emit", "broadcast"):
+            raw = getattr(self, name)
+            wrapped = self.middlewares.wrap_method(name, raw)
+            setattr(self, name, raw if wrapped is raw else self._eager(wrapped))
         self.middlewares.call_sync("created", self)
         if created is not None:
             created(self)
@@ -145,7 +158,8 @@ class ServiceBroker:
     def get_local_service(self, name: str | dict[str, Any], version: Any = None) -> Service | None:
         """A local service by name (and version), or by full name such as ``v2.posts``."""
         if isinstance(name, dict):
-            name, version = name.get("name", ""), name.get("version")
+            spec: dict[str, Any] = name
+            name, version = str(spec.get("name", "")), spec.get("version")
         for service in self.services:
             if version is None and (service.full_name == name or service.name == name):
                 return service
@@ -201,14 +215,16 @@ class ServiceBroker:
         self.logger.info("ServiceBroker with %d service(s) started successfully.", len(self.services))
 
     async def stop(self) -> None:
-        """Unregister every service, stop them in parallel, then close the cacher.
+        """Let pending event deliveries finish, unregister every service, stop them in parallel, close the cacher.
 
         As in Moleculer, nothing in ``stop`` raises: each failing step is logged and the next one still runs,
-        so one broken hook never leaves services running or the cacher open.
+        so one broken hook never leaves services running or the cacher open. Unlike Moleculer, events emitted
+        (and not awaited) just before ``stop`` are delivered first, for up to ``event_drain_timeout`` ms.
         """
         self.started = False
         for task in list(self._start_tasks):
             task.cancel()
+        await self._logged("draining events", lambda: self.events.drain(self.event_drain_timeout))
         for service in list(self.registry.services):
             self.registry.unregister_service(service)
         self.stopping = True
@@ -282,7 +298,7 @@ class ServiceBroker:
                     "WAITFOR_SERVICES",
                     {"services": names, "statuses": statuses},
                 )
-            missing = [s["name"] for s in statuses if not s["available"]]
+            missing = [str(s["name"]) for s in statuses if not s["available"]]
             self.logger.info("Waiting for service(s) '%s'...", ", ".join(missing))
             wait = log_every if deadline is None else max(0.0, min(log_every, deadline - time.monotonic()))
             try:
@@ -339,17 +355,35 @@ class ServiceBroker:
             if parent is not None and ctx.meta is not parent.meta:
                 parent.meta.update(ctx.meta)
 
-    async def emit(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
-        """Balanced event: one handler per subscribing group; handler errors are logged, never raised."""
-        return await self.events.emit(event_name, payload, groups, **options)
+    def emit(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> Awaitable[bool]:
+        """Balanced event: one handler per subscribing group; handler errors are logged, never raised.
 
-    async def broadcast(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
-        """Deliver an event to every subscriber (``throw_error=True`` re-raises a handler's error)."""
-        return await self.events.broadcast(event_name, payload, groups, **options)
+        Delivery starts now, whether or not the result is awaited (Moleculer's fire and forget); awaiting it waits
+        for the local handlers and gives ``True``.
+        """
+        return self.events.emit(event_name, payload, groups, **options)
 
-    async def broadcast_local(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
-        """Broadcast to this node's subscribers only."""
-        return await self.events.broadcast(event_name, payload, groups, **options)
+    def broadcast(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> Awaitable[bool]:
+        """Deliver an event to every subscriber, starting now (``throw_error=True``: awaiting re-raises the first
+        handler error)."""
+        return self.events.broadcast(event_name, payload, groups, **options)
+
+    def broadcast_local(
+        self, event_name: str, payload: Any = None, groups: Any = None, **options: Any
+    ) -> Awaitable[bool]:
+        """Broadcast to this node's subscribers only, starting now."""
+        return self.events.broadcast(event_name, payload, groups, **options)
+
+    def _eager(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        """Make a middleware-wrapped ``emit``/``broadcast`` start at once: a coroutine it returns becomes a task."""
+        events = self.events
+
+        def started(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            return events.start(result) if asyncio.iscoroutine(result) else result
+
+        started.__wrapped__ = method  # type: ignore[attr-defined]
+        return started
 
 
 def _dependency_name(dep: Any) -> str:

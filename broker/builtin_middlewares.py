@@ -110,8 +110,8 @@ def _validation_middleware(broker: ServiceBroker) -> dict[str, Any]:
 
     def compile_for(definition: Action | EventSubscription) -> Callable[[Any], Any] | None:
         schema = definition.params
-        if not schema or validator is None:
-            return None
+        if schema is None or schema is False or validator is None:
+            return None  # ``params: {}`` is a schema (the params must be an object), as in Moleculer
         try:
             return validator.compile(schema)
         except ServiceSchemaError:
@@ -159,8 +159,8 @@ def _validation_middleware(broker: ServiceBroker) -> dict[str, Any]:
 def _cacher_middleware(broker: ServiceBroker) -> dict[str, Any]:
     def local_action(next_handler: Handler, act: Action) -> Handler:
         cacher = broker.cacher
-        if cacher is None or not act.cache:
-            return next_handler
+        if cacher is None or act.cache is None or act.cache is False:
+            return next_handler  # ``cache: {}`` caches with the defaults, as in Moleculer
         from .cacher import make_cached_handler
 
         return make_cached_handler(cacher, next_handler, act.name, act.cache, act.service)
@@ -204,7 +204,7 @@ def _retry_middleware(broker: ServiceBroker) -> dict[str, Any]:
 
         async def retrying(ctx: Context) -> Any:
             retries = ctx.options.get("retries")
-            attempts_left = retries if isinstance(retries, int) else policy["retries"]
+            attempts_left = policy["retries"] if retries is None else retries  # ``retries=0``: no retry
             attempt = 0
             while True:
                 try:

@@ -2,7 +2,8 @@
 
 Cache keys follow Moleculer 0.15's format byte for byte (quoted strings, ``undefined`` for missing values,
 ``#meta`` and ``@header`` keys, ``maxParamsLength`` hashing), so a Python node and a Node.js node sharing a
-Redis cacher later compute the same keys. ``Cacher`` holds the key generation; backends implement
+Redis cacher later compute the same keys, except where Moleculer's keys collide: ``broker.cache_keys`` escapes
+those inputs so distinct params never share a key. ``Cacher`` holds the key generation; backends implement
 ``get``/``set``/``delete``/``clean``. ``make_cached_handler`` is the cache middleware's ``localAction`` hook.
 
 A miss is reported as the ``MISSING`` sentinel, never ``None``: as in 0.15 (``missingResponse`` = undefined),
@@ -12,19 +13,18 @@ an action that returned ``None`` is cached and its ``None`` is a hit.
 from __future__ import annotations
 
 import asyncio
-import base64
 import copy
-import hashlib
+import functools
+import inspect
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from typing import Any, Final, cast
 
+from .cache_keys import MISSING, default_keygen, hashed_key
 from .errors import BrokerOptionsError
-from .jsvalues import number_to_string
+from .utils import Done
 from .wildcard import match
 
 __all__ = ["MISSING", "Cacher", "KeyGen", "MemoryCacher", "make_cached_handler", "resolve_cacher"]
@@ -33,99 +33,13 @@ KeyGen = Callable[[str, Any, Any, "list[str] | tuple[str, ...] | None", Any], st
 Handler = Callable[[Any], Awaitable[Any]]
 
 
-class _Missing:
-    """Type of ``MISSING``: JS ``undefined``, for cache misses and absent values (``undefined`` in keys)."""
-
-    _instance: _Missing | None = None
-
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __copy__(self) -> _Missing:
-        return self
-
-    def __deepcopy__(self, memo: Any) -> _Missing:
-        return self
-
-
-MISSING: Final = _Missing()
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
-def _ser(v: Any) -> str:
-    """Moleculer 0.15 ``_generateKeyFromObject``: the table of §5.2 (exact-type checks first: hot path)."""
-    t = type(v)
-    if t is str:
-        return '"' + v + '"'
-    if t is int:  # exact digits: equal to JS for safe integers, and big ints never collide
-        return str(v)
-    if v is None:
-        return "null"
-    if v is MISSING:
-        return "undefined"
-    if t is bool:
-        return "true" if v else "false"
-    if t is dict or isinstance(v, Mapping):
-        return "|".join(f"{k}|{_ser(x)}" for k, x in v.items())
-    if t is list or isinstance(v, (list, tuple)):
-        return "[" + "|".join(map(_ser, v)) + "]"
-    if isinstance(v, datetime):
-        # JS Date#valueOf: integer epoch ms. Naive datetimes count as UTC: keys ignore the host TZ.
-        return str(((v if v.tzinfo else v.replace(tzinfo=UTC)) - _EPOCH) // _MS)
-    if isinstance(v, str):
-        return '"' + v + '"'
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(int(v))
-    if isinstance(v, float):
-        return number_to_string(v)
-    return str(v)
-
-
-@lru_cache(maxsize=1024)
-def _split_path(path: str) -> tuple[str, ...]:
-    """lodash ``_.get`` path syntax: ``a.b.c`` and ``a[0].b``."""
-    return tuple(p for p in path.replace("[", ".").replace("]", "").split(".") if p)
-
-
-def _get_path(obj: Any, path: str) -> Any:
-    """lodash ``_.get(obj, path)``: a key named exactly ``path`` wins, else the dotted path, else MISSING."""
-    if isinstance(obj, Mapping):
-        v = obj.get(path, MISSING)
-        if v is not MISSING or ("." not in path and "[" not in path):
-            return v
-    elif obj is None:
-        return MISSING
-    cur = obj
-    for part in _split_path(path):
-        if isinstance(cur, Mapping):
-            cur = cur.get(part, MISSING)
-        elif isinstance(cur, (list, tuple)) and part.isdigit():
-            i = int(part)
-            cur = cur[i] if i < len(cur) else MISSING
-        else:
-            return MISSING
-        if cur is MISSING:
-            return MISSING
-    return cur
-
-
-def _is_object(v: Any) -> bool:
-    """Moleculer's ``isObject(v) || Array.isArray(v)``: values whose key part gets hashed on its own."""
-    return isinstance(v, (dict, list, tuple, Mapping, datetime))
-
-
 class Cacher(ABC):
-    """Base of every cacher: options, logger and Moleculer 0.15's key generation. Backends add the storage."""
+    """Base of every cacher: options, logger and Moleculer 0.15's key generation. Backends add the storage.
+
+    ``clean`` and ``delete`` start their work when called, as Moleculer's do; what they return (an awaitable)
+    only reports completion, so ``cacher.clean("posts.**")`` without ``await`` still cleans. A backend may write
+    them as ``async def``: the base class turns those into functions that start a task at once.
+    """
 
     connected: bool | None = True
 
@@ -159,30 +73,48 @@ class Cacher(ABC):
         """Store ``data``; ``ttl`` (seconds) overrides the cacher's ttl, a falsy ttl means forever."""
 
     @abstractmethod
-    async def delete(self, key: str | Iterable[str]) -> None:
-        """Remove one key or several."""
+    def delete(self, key: str | Iterable[str]) -> Awaitable[None]:
+        """Remove one key or several. Starts at once; awaiting the result waits for the end (see the class)."""
 
     @abstractmethod
-    async def clean(self, pattern: str | Iterable[str] = "**") -> None:
-        """Remove every key matching the wildcard pattern(s)."""
+    def clean(self, pattern: str | Iterable[str] = "**") -> Awaitable[None]:
+        """Remove every key matching the wildcard pattern(s). Starts at once, ``await`` optional (see the class)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A backend's ``async def clean``/``delete`` is made to start when called, as Moleculer's do: moleculer-db
+        (and JavaScript habit) calls ``cacher.clean(...)`` without awaiting it."""
+        super().__init_subclass__(**kwargs)
+        for name in ("clean", "delete"):
+            fn = cls.__dict__.get(name)
+            if fn is not None and inspect.iscoroutinefunction(fn):
+                setattr(cls, name, _starts_now(fn))
+
+    def _start_now(self, work: Coroutine[Any, Any, Any]) -> Awaitable[Any]:
+        """Run ``work`` as a task now: the broker's event bus keeps it (``stop`` waits for it) and logs its error."""
+        events = getattr(self.broker, "events", None)
+        if events is not None and hasattr(events, "start"):
+            return cast("Awaitable[Any]", events.start(work))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return work
+        task = loop.create_task(work)
+        _BACKGROUND.add(task)
+        task.add_done_callback(self._settled)
+        return task
+
+    def _settled(self, task: asyncio.Task[Any]) -> None:
+        _BACKGROUND.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.logger.error("Cacher operation failed.", exc_info=task.exception())
 
     async def close(self) -> None:
         """Release resources (timers, connections); nothing to do by default."""
         return None
 
     def _hashed(self, key: str) -> str:
-        """Moleculer ``_hashedKey``: shorten keys above ``max_params_length`` to a prefix + base64(sha256)."""
-        m = self.max_params_length
-        if not m or m < 44:
-            return key
-        ascii_ = key.isascii()  # else measure and cut in UTF-16 units, as JS strings do
-        if (len(key) if ascii_ else len(key.encode("utf-16-le")) // 2) <= m:
-            return key
-        digest = base64.b64encode(hashlib.sha256(key.encode()).digest()).decode()
-        if ascii_:
-            return key[: m - 44] + digest
-        # a cut surrogate pair becomes U+FFFD, which is what Node writes for the lone surrogate it keeps
-        return key.encode("utf-16-le")[: 2 * (m - 44)].decode("utf-16-le", "replace") + digest
+        """Moleculer ``_hashedKey`` with this cacher's ``max_params_length`` (see ``cache_keys.hashed_key``)."""
+        return hashed_key(key, self.max_params_length)
 
     def default_keygen(
         self,
@@ -192,30 +124,8 @@ class Cacher(ABC):
         keys: list[str] | tuple[str, ...] | None = None,
         headers: Any = None,
     ) -> str:
-        """Moleculer 0.15 ``defaultKeygen`` (``cachers/base.js``), reproduced exactly for key interop."""
-        if params is None and meta is None and headers is None:
-            return action_name
-        if keys is None:
-            return action_name + ":" + self._hashed(_ser(params))
-        if not keys:  # JS: `[]` is truthy but has no length -> falls through to the bare action name
-            return action_name
-        if len(keys) == 1:
-            return action_name + ":" + self._hashed(_ser(self._value(keys[0], params, meta, headers)))
-        parts = []
-        for k in keys:
-            v = self._value(k, params, meta, headers)
-            parts.append(self._hashed(_ser(v)) if _is_object(v) else _ser(v))
-        return action_name + ":" + self._hashed("|".join(parts))
-
-    @staticmethod
-    def _value(key: str, params: Any, meta: Any, headers: Any) -> Any:
-        """``#x.y`` reads meta, ``@x`` headers, anything else params (Moleculer ``_getParamMetaValue``)."""
-        c = key[:1]
-        if c == "#" and meta is not None:
-            return _get_path(meta, key[1:])
-        if c == "@" and headers is not None:
-            return _get_path(headers, key[1:])
-        return _get_path(params, key)
+        """Moleculer 0.15 ``defaultKeygen``, byte for byte unless an escape is needed (``broker.cache_keys``)."""
+        return default_keygen(action_name, params, meta, keys, headers, self.max_params_length)
 
     def get_cache_key(
         self,
@@ -276,20 +186,23 @@ class MemoryCacher(Cacher):
         if ttl and self.sweep_interval and (self._timer is None or self._timer_loop is not _running_loop()):
             self._schedule_sweep()  # first ttl entry, or the broker moved to another event loop
 
-    async def delete(self, key: str | Iterable[str]) -> None:
-        """Remove one key or every key of a list."""
+    def delete(self, key: str | Iterable[str]) -> Awaitable[None]:
+        """Remove one key or every key of a list, now (``await`` optional: the result is already done)."""
         for k in [key] if isinstance(key, str) else key:
             self.cache.pop(k, None)
+        return _DONE
 
-    async def clean(self, pattern: str | Iterable[str] = "**") -> None:
-        """Remove keys matching Moleculer wildcard pattern(s). ``*`` stops at any dot, even one in the params
-        part (``posts.*`` spares ``posts.find:price|1.5``), hence moleculer-db cleans with ``posts.**``."""
+    def clean(self, pattern: str | Iterable[str] = "**") -> Awaitable[None]:
+        """Remove keys matching Moleculer wildcard pattern(s), now (``await`` optional). ``*`` stops at any dot,
+        even one in the params part (``posts.*`` spares ``posts.find:price|1.5``), hence moleculer-db cleans with
+        ``posts.**``."""
         patterns = [pattern] if isinstance(pattern, str) else list(pattern)
         if "**" in patterns:
             self.cache.clear()
-            return
+            return _DONE
         for k in [k for k in self.cache if any(match(k, p) for p in patterns)]:
             del self.cache[k]
+        return _DONE
 
     async def close(self) -> None:
         """Stop the sweep timer (entries are kept, as in Moleculer)."""
@@ -318,6 +231,18 @@ class MemoryCacher(Cacher):
             self._schedule_sweep()
 
 
+_DONE: Final[Done[None]] = Done(None)
+_BACKGROUND: set[asyncio.Task[Any]] = set()  # cacher tasks started without a broker: kept until they finish
+
+
+def _starts_now(fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(fn)
+    def started(self: Cacher, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._start_now(fn(self, *args, **kwargs))
+
+    return started
+
+
 def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
         return asyncio.get_running_loop()
@@ -344,11 +269,13 @@ def resolve_cacher(spec: Any) -> Cacher | None:
     if isinstance(spec, str) and spec.lower() == "memory":
         return MemoryCacher()
     if isinstance(spec, Mapping) and str(spec.get("type", "")).lower() == "memory":
-        options = spec.get("options") or {}
+        options = spec.get("options")
+        if options is None:
+            options = {}
         if not isinstance(options, Mapping):
             raise BrokerOptionsError(f"Invalid cacher options: {options!r}", {"cacher": spec})
         try:
-            return MemoryCacher(**{_OPTION_ALIASES.get(k, k): v for k, v in options.items()})
+            return MemoryCacher(**{str(_OPTION_ALIASES.get(k, k)): v for k, v in options.items()})
         except TypeError as err:
             raise BrokerOptionsError(f"Invalid cacher options: {err}", {"cacher": spec}) from err
     raise BrokerOptionsError(f"Invalid cacher type: {spec!r}", {"cacher": spec})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from .errors import MaxCallLevelError, RequestSkippedError
@@ -21,7 +22,7 @@ __all__ = ["Context"]
 
 
 class Context:
-    """What a handler receives: ``ctx.params``, ``ctx.meta``, ``await ctx.call(...)``, ``await ctx.emit(...)``."""
+    """What a handler receives: ``ctx.params``, ``ctx.meta``, ``await ctx.call(...)``, ``ctx.emit(...)``."""
 
     __slots__ = (
         "_id",
@@ -139,7 +140,7 @@ class Context:
             remaining = self.timeout - (time.monotonic() - self.start_time) * 1000
             if remaining <= 0:
                 raise RequestSkippedError({"action": action_name, "nodeID": self.broker.node_id})
-            explicit = options.get("timeout")
+            explicit = options.get("timeout")  # Moleculer ``!opts.timeout``: an explicit 0 gets the remaining time
             options["timeout"] = remaining if not explicit else min(explicit, remaining)
         return options
 
@@ -154,13 +155,17 @@ class Context:
         options = self._sub_options(action_name, options)
         return await self.broker.call(action_name, params, parent_ctx=self, **options)
 
-    async def emit(self, event_name: str, payload: Any = None, **options: Any) -> Any:
-        """Emit a balanced event (one handler per group) as a child of this context."""
-        return await self.broker.emit(event_name, payload, parent_ctx=self, **options)
+    def emit(self, event_name: str, payload: Any = None, **options: Any) -> Awaitable[bool]:
+        """Emit a balanced event (one handler per group) as a child of this context.
 
-    async def broadcast(self, event_name: str, payload: Any = None, **options: Any) -> Any:
-        """Broadcast an event to every subscriber as a child of this context."""
-        return await self.broker.broadcast(event_name, payload, parent_ctx=self, **options)
+        Delivery starts now: ``ctx.emit(...)`` without ``await`` is Moleculer's fire and forget; awaiting the
+        result waits for the local handlers (see ``ServiceBroker.emit``).
+        """
+        return self.broker.emit(event_name, payload, parent_ctx=self, **options)
+
+    def broadcast(self, event_name: str, payload: Any = None, **options: Any) -> Awaitable[bool]:
+        """Broadcast an event to every subscriber as a child of this context; starts now, ``await`` optional."""
+        return self.broker.broadcast(event_name, payload, parent_ctx=self, **options)
 
     def copy(self) -> Context:
         """A shallow copy (used to retry a call with the same identity)."""

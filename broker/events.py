@@ -1,16 +1,28 @@
 """Event delivery: ``emit`` picks one subscriber per group, ``broadcast`` reaches them all.
 
+Fire and forget, as in Moleculer: ``emit``/``broadcast`` pick their subscribers and start delivering *when called*;
+the awaitable they return only reports completion (``True``, or the first handler error with ``throw_error=True``).
+So the JavaScript habit ``ctx.emit("order.created", data)`` without ``await`` delivers the event. Deliveries run
+eagerly: the first step runs in the call, and only a delivery that suspends becomes a task the bus keeps
+(``pending``) until it finishes; ``ServiceBroker.stop`` waits for them (``drain``), so an
+event emitted just before ``stop`` is not dropped.
+
 A failing handler is logged on its service's logger and never breaks the emitter (``throw_error=True`` makes
-``broadcast`` re-raise it, as Moleculer 0.15's option does). Internal ``$`` events are fired from synchronous
-code (registration, start, stop) as background tasks that the bus keeps a reference to.
+``broadcast`` re-raise it, as Moleculer 0.15's option does). A delivery error nobody retrieves is never reported
+as "Task exception was never retrieved": handler errors were logged already; any other error is logged here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import time
+import types
+from collections.abc import Awaitable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
 from .context import Context
+from .utils import Done
 
 if TYPE_CHECKING:  # pragma: no cover
     from .broker import ServiceBroker
@@ -18,16 +30,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["EventBus"]
 
+_TRUE: Done[bool] = Done(True)
+_LOGGED = "_broker_logged"  # set on a handler error once it is logged, so it is not logged twice
+
 
 class EventBus:
-    """Routes events to the registry's subscriptions."""
+    """Routes events to the registry's subscriptions and keeps the deliveries under way."""
 
     def __init__(self, broker: ServiceBroker) -> None:
         self.broker = broker
-        self._background: set[asyncio.Task[Any]] = set()
+        self.pending: set[asyncio.Future[Any]] = set()
 
-    async def emit(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
-        """One handler per group. As in Moleculer 0.15, local handler errors never reject an emit."""
+    def emit(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> Awaitable[bool]:
+        """One handler per group, chosen now. As in Moleculer 0.15, local handler errors never reject an emit."""
         options.pop("throw_error", None)
         groups = _groups(groups)
         targets = [
@@ -35,11 +50,12 @@ class EventBus:
             for lst in self.broker.registry.event_lists(event_name)
             if lst.endpoints and (groups is None or lst.group in groups)
         ]
-        await self._deliver(targets, "emit", event_name, payload, groups, options)
-        return True
+        if not targets:
+            return _TRUE
+        return self.start(self._deliver(targets, "emit", event_name, payload, groups, options))
 
-    async def broadcast(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> bool:
-        """Every handler; ``throw_error=True`` re-raises the first handler error after all have run."""
+    def broadcast(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> Awaitable[bool]:
+        """Every handler, chosen now; ``throw_error=True`` re-raises the first handler error after all have run."""
         groups = _groups(groups)
         targets = [
             endpoint
@@ -47,20 +63,73 @@ class EventBus:
             if groups is None or lst.group in groups
             for endpoint in lst.endpoints
         ]
-        await self._deliver(targets, "broadcast", event_name, payload, groups, options)
-        return True
+        if not targets:
+            return _TRUE
+        return self.start(self._deliver(targets, "broadcast", event_name, payload, groups, options))
 
     def fire_local(self, event_name: str, payload: Any) -> None:
         """Broadcast an internal event from synchronous code, without waiting for its handlers."""
         if not self.broker.registry.event_lists(event_name):
             return
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:
             return
-        task = loop.create_task(self.broadcast(event_name, payload))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self.broadcast(event_name, payload)
+
+    def start(self, work: Coroutine[Any, Any, Any]) -> Awaitable[Any]:
+        """Start ``work`` now and return an awaitable of its result.
+
+        Like Python 3.12's eager tasks (and a JavaScript async function), the first step runs at once, in a copy
+        of the caller's context: a delivery whose handlers never suspend is finished when ``start`` returns (a
+        ``Done``, no task, no loop turn). One that suspends continues as a task kept in ``pending`` until it
+        ends. Its error is retrieved (and logged unless a handler's logger already has it), so it is never
+        "Task exception was never retrieved". Outside a running event loop ``work`` itself is returned.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return work
+        context = contextvars.copy_context()
+        try:
+            yielded = context.run(work.send, None)
+        except StopIteration as stop:
+            return _TRUE if stop.value is True else Done(stop.value)
+        except Exception as err:  # handed to the caller through a finished future, and logged if unseen
+            failed: asyncio.Future[Any] = loop.create_future()
+            failed.set_exception(err)
+            self._settled(failed)
+            return failed
+        task = loop.create_task(_resume(work, yielded), context=context)
+        self.pending.add(task)
+        task.add_done_callback(self._settled)
+        return task
+
+    def _settled(self, task: asyncio.Future[Any]) -> None:
+        self.pending.discard(task)
+        if task.cancelled():
+            return
+        err = task.exception()  # retrieved: never "Task exception was never retrieved"
+        if err is not None and not getattr(err, _LOGGED, False):
+            self.broker.logger.error("Error while delivering an event.", exc_info=err)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait until no delivery is under way (deliveries may start others), at most ``timeout`` ms; deliveries
+        still running then are cancelled, with a warning (and given up to one more second to unwind)."""
+        deadline = time.monotonic() + max(timeout, 0) / 1000
+        while self.pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            await asyncio.wait(list(self.pending), timeout=left)
+        if self.pending:
+            self.broker.logger.warning(
+                "%d event deliveries still running after %s ms: cancelled.", len(self.pending), timeout
+            )
+            left_over = list(self.pending)
+            for task in left_over:
+                task.cancel()
+            await asyncio.wait(left_over, timeout=1)  # let them see the cancellation (bounded: they may ignore it)
 
     async def _deliver(
         self,
@@ -70,18 +139,22 @@ class EventBus:
         payload: Any,
         groups: list[str] | None,
         options: dict[str, Any],
-    ) -> None:
-        if not targets:
-            return
+    ) -> bool:
         throw_error = options.pop("throw_error", False)
+        if len(targets) == 1:
+            try:
+                await self._call(targets[0], event_type, event_name, payload, groups, options)
+            except Exception:
+                if throw_error:
+                    raise
+            return True
         calls = [self._call(ep, event_type, event_name, payload, groups, options) for ep in targets]
-        if len(calls) == 1:
-            results: list[Any] = [await _capture(calls[0])]
-        else:
-            results = await asyncio.gather(*calls, return_exceptions=True)
-        errors = [r for r in results if isinstance(r, Exception)]
-        if errors and throw_error:
-            raise errors[0]
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        if throw_error:
+            for result in results:
+                if isinstance(result, Exception):
+                    raise result
+        return True
 
     async def _call(
         self,
@@ -102,21 +175,41 @@ class EventBus:
         ctx.event_groups = groups
         try:
             await endpoint.handler(ctx)
-        except Exception:
+        except Exception as err:
             endpoint.service.logger.exception(
                 "Error in the '%s' event handler of '%s' service.", event_name, endpoint.service.full_name
             )
+            try:
+                setattr(err, _LOGGED, True)
+            except AttributeError:  # pragma: no cover - exceptions with __slots__ only
+                pass
             raise
         finally:
             if parent is not None and ctx.meta is not parent.meta:
                 parent.meta.update(ctx.meta)
 
 
-async def _capture(coro: Any) -> Any:
-    try:
-        return await coro
-    except Exception as err:
-        return err
+async def _resume(work: Coroutine[Any, Any, Any], yielded: Any) -> Any:
+    """Continue a coroutine whose first step already ran and yielded ``yielded`` (see ``EventBus.start``)."""
+    return await _delegate(work, yielded)
+
+
+@types.coroutine
+def _delegate(work: Coroutine[Any, Any, Any], yielded: Any) -> Generator[Any, Any, Any]:
+    """``yield from work``, resumed after its first step: what the task sends or throws goes to ``work``."""
+    while True:
+        try:
+            sent = yield yielded
+        except BaseException as exc:  # cancellation and the like: ``work`` decides, as under ``yield from``
+            try:
+                yielded = work.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+            continue
+        try:
+            yielded = work.send(sent)
+        except StopIteration as stop:
+            return stop.value
 
 
 def _groups(groups: Any) -> list[str] | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ServiceSchemaError
 from .registry import Action, EventSubscription
 from .schema import apply_mixins, to_schema
+from .signatures import check_call, check_hooks
 from .utils import call_maybe_async, clone_structure, ensure_list, to_async
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,10 +98,15 @@ class Service:
         self.original_schema = raw
         merged = apply_mixins(raw, type(self))
         for handler in ensure_list(merged.get("merged")):
+            check_call(str(merged.get("name")), "'merged' lifecycle handler", handler, ("schema",))
             handler(self, merged)
         broker.middlewares.call_sync("service_creating", self, merged)
         self._set_fields(merged)
         self._create_methods(merged.get("methods") or {})
+        check_hooks(self.full_name, merged.get("hooks"), self._method_named)
+        for kind in ("created", "started", "stopped"):
+            for handler in ensure_list(merged.get(kind)):
+                check_call(self.full_name, f"'{kind}' lifecycle handler", handler, ())
         self.actions = ServiceActions(self)
         self.action_definitions: dict[str, Action] = {}
         for key, definition in (merged.get("actions") or {}).items():
@@ -151,6 +157,7 @@ class Service:
             func = method.get("handler") if isinstance(method, dict) else method
             if not callable(func):
                 raise ServiceSchemaError(f"Method '{method_name}' of '{self.name}' service is not callable!")
+            check_call(self.full_name, f"method '{method_name}'", func, (), partial=True)
             setattr(self, method_name, types.MethodType(func, self))
 
     def _create_action(self, key: str, value: Any) -> None:
@@ -160,6 +167,8 @@ class Service:
             raise ServiceSchemaError(
                 f"Missing action handler on '{key}' action in '{self.name}' service!", {"action": key}
             )
+        check_call(self.full_name, f"handler of action '{key}'", handler, ("ctx",))
+        check_hooks(self.full_name, definition.get("hooks"), self._method_named, f" of action '{key}'", keyed=False)
         raw_name = definition.get("name") or key
         if "cache" not in definition and "$cache" in self.settings:
             definition["cache"] = self.settings["$cache"]
@@ -171,11 +180,14 @@ class Service:
 
     def _create_event(self, key: str, value: Any) -> EventSubscription:
         definition = {"handler": value} if callable(value) or isinstance(value, list) else dict(value or {})
-        handlers = [to_async(types.MethodType(fn, self)) for fn in ensure_list(definition.get("handler"))]
-        if not handlers or not all(callable(h) for h in handlers):
+        functions = ensure_list(definition.get("handler"))
+        if not functions or not all(callable(fn) for fn in functions):
             raise ServiceSchemaError(
                 f"Missing event handler on '{key}' event in '{self.name}' service!", {"event": key}
             )
+        for fn in functions:
+            check_call(self.full_name, f"handler of event '{key}'", fn, ("ctx",))
+        handlers = [to_async(types.MethodType(fn, self)) for fn in functions]
         sub = EventSubscription(definition.get("name") or key, definition.get("group") or self.name, self, definition)
         if len(handlers) == 1:
             inner = handlers[0]
@@ -186,6 +198,10 @@ class Service:
 
         sub.handler = self.broker.middlewares.wrap("local_event", inner, sub)
         return sub
+
+    def _method_named(self, name: str) -> Any:
+        method = getattr(self, name, None)
+        return method if callable(method) else None
 
     async def wait_for_services(self, services: Any, timeout: float = 0, interval: float | None = None) -> Any:
         """Wait until the named services are registered (see ``ServiceBroker.wait_for_services``)."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import inspect
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Generator, Iterable
+from typing import Any, Generic, TypeVar
 
 __all__ = [
+    "Done",
     "call_maybe_async",
     "clone_structure",
     "defaults_deep",
@@ -97,6 +98,30 @@ async def call_maybe_async(fn: Callable[..., Any], *args: Any) -> Any:
     if inspect.isawaitable(result):
         result = await result
     return result
+
+
+T = TypeVar("T")
+
+
+class Done(Awaitable[T], Generic[T]):
+    """An awaitable that is already finished: ``await Done(x)`` gives ``x`` at once, without an event loop.
+
+    Returned by work that completes when it is called (``MemoryCacher.clean``, an ``emit`` nobody listens to), so
+    that ``await`` is optional for the caller and an un-awaited call leaves no "never awaited" coroutine behind.
+    It may be awaited any number of times; ``asyncio.gather``/``ensure_future`` accept it.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self.value
+        yield  # pragma: no cover - unreachable: makes this a generator that finishes at once
+
+    def __repr__(self) -> str:
+        return f"Done({self.value!r})"
 
 
 def generate_node_id() -> str:

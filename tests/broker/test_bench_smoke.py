@@ -20,7 +20,7 @@ async def test_smallest_configuration_reports_positive_figures():
     report = await bench.measure(calls=200, runs=1)
     results = report["results"]
     assert {(r["case"], r["mode"]) for r in results} == {
-        (case, mode) for case in ("bare", "validated", "cached") for mode in bench.MODES
+        (case, mode) for case in ("bare", "emit", "validated", "cached") for mode in bench.MODES
     }
     assert report["skipped"] == []
     for r in results:
@@ -33,3 +33,10 @@ def test_command_line_quick_run(capsys):
     load_bench().main(["--calls", "200", "--runs", "1"])
     out = capsys.readouterr().out
     assert "| bare | sequential |" in out and "| cached | 100 in flight |" in out
+    assert "| emit | sequential |" in out
+
+
+def test_cases_option_runs_only_those(capsys):
+    load_bench().main(["--calls", "200", "--runs", "1", "--cases", "emit"])
+    out = capsys.readouterr().out
+    assert "| emit | sequential |" in out and "| bare |" not in out
