@@ -9,7 +9,7 @@ from broker import ServiceBroker
 
 from .services import order, product, user
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.filterwarnings("error")]  # "never awaited" fails
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

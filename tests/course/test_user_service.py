@@ -13,7 +13,7 @@ from broker.errors import MoleculerClientError, ValidationError
 
 from .services import user
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.filterwarnings("error")]  # "never awaited" fails
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

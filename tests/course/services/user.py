@@ -9,7 +9,7 @@ from adapters import MemoryAdapter
 from broker.errors import MoleculerClientError
 from dbmixin import DbMixin
 
-JWT_SECRET = os.environ.get("JWT_SECRET", "your-secret-key")
+JWT_SECRET = os.environ.get("JWT_SECRET", "your-secret-key-of-at-least-32-bytes")
 
 
 def sanitize_user(self, user):
