@@ -97,7 +97,7 @@ def rule_schema(rule: Rule) -> dict[str, Any]:
         out["anyOf"] = [rule_schema(alt) for alt in rule.alternatives]
     if rule.default is not NO and not callable(rule.default):
         out["default"] = rule.default
-    if rule.nullable and out:
+    if (rule.nullable or rule.optional) and out:  # FV lets null through an optional rule too
         out = {"anyOf": [out, {"type": "null"}]}
     if rule.label:
         out["title"] = rule.label

@@ -56,14 +56,17 @@ def _methods(alias: Alias) -> list[str]:
 
 
 def _query_schema(schema: dict[str, Any]) -> dict[str, Any] | None:
-    """What a query string can carry: objects are left out (an object-only parameter is not offered)."""
-    if schema.get("type") == "object":
+    """What a query string can carry: objects and nulls are left out (an object-only parameter is not offered)."""
+    if schema.get("type") in ("object", "null"):
         return None
     if "anyOf" in schema:
         kept = [alt for alt in (_query_schema(a) for a in schema["anyOf"]) if alt is not None]
         if not kept:
             return None
-        return kept[0] if len(kept) == 1 else {**schema, "anyOf": kept}
+        if len(kept) == 1:
+            rest = {key: value for key, value in schema.items() if key != "anyOf"}
+            return {**kept[0], **rest}
+        return {**schema, "anyOf": kept}
     if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
         items = _query_schema(schema["items"])
         return None if items is None else {**schema, "items": items}

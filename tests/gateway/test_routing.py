@@ -10,8 +10,6 @@ from gateway import ApiGateway
 from .conftest import serve
 from .services import GREETER, gateway_service
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_rest_annotation_routes_are_prefixed_by_the_service_name(served):
     r = await served.client.get("/api/greeter/hello", params={"name": "ada"})
