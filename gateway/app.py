@@ -12,9 +12,10 @@ put in ``ctx.meta``. ``X-Request-ID`` (from the request, or generated) becomes `
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import time
-import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .aliases import Alias
 
-__all__ = ["GatewayApp", "json_dumps"]
+__all__ = ["GatewayApp", "RawResponse", "build_response", "json_dumps"]
 
 _JSON = "application/json; charset=utf-8"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -67,6 +68,36 @@ def _query_params(request: Request) -> dict[str, Any]:
     return out
 
 
+def _id_factory() -> Any:
+    """Request and context ids: a random per-process prefix and a counter (unique, and far cheaper than uuid4)."""
+    prefix = os.urandom(6).hex()
+    counter = itertools.count(1)
+    return lambda: f"{prefix}-{next(counter):x}"
+
+
+class RawResponse:
+    """A bytes response sent with two ASGI messages: the hot path skips Starlette's ``Response`` header handling.
+
+    ``status_code`` and ``headers`` (a plain dict) mirror Starlette's names for code that inspects a response.
+    """
+
+    __slots__ = ("_raw", "body", "headers", "status_code")
+
+    def __init__(self, body: bytes, status: int, headers: dict[str, str], media_type: str | None) -> None:
+        self.body = body
+        self.status_code = status
+        self.headers = headers
+        if media_type is not None and body:
+            headers["content-type"] = media_type
+        # encoded here, so that a header that is not latin-1 fails inside the request's error handling
+        self._raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
+        self._raw.append((b"content-length", str(len(body)).encode()))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self._raw})
+        await send({"type": "http.response.body", "body": self.body})
+
+
 class GatewayApp:
     """The ASGI callable of one gateway service; ``routes`` are compiled from ``service.settings``."""
 
@@ -81,6 +112,7 @@ class GatewayApp:
         log = settings.get("logging", True)
         self.log_requests = bool(log)
         self._signature: tuple[int, ...] | None = None
+        self.next_id = _id_factory()
         self.extra: dict[str, Any] = {}  # exact path → async handler(request) -> Response (OpenAPI, docs)
 
     # -- routes --------------------------------------------------------------------------------------------
@@ -118,15 +150,13 @@ class GatewayApp:
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request_id = request.headers.get("x-request-id") or self.next_id()
         started = time.monotonic() if self.log_requests else 0.0
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {"X-Request-ID": request_id}
         try:
             response = await self._handle(request, request_id, headers)
         except Exception as err:
-            response = self._error(err, request, request_id)
-        response.headers.update(headers)
-        response.headers["X-Request-ID"] = request_id
+            response = self._error(err, request, request_id, headers)
         await response(scope, receive, send)
         if self.log_requests:
             self.logger.info(
@@ -134,19 +164,21 @@ class GatewayApp:
                 (time.monotonic() - started) * 1000, request_id,
             )
 
-    def _error(self, err: BaseException, request: Request, request_id: str) -> Response:
+    def _error(self, err: BaseException, request: Request, request_id: str, headers: dict[str, str]) -> RawResponse:
         status, body, internal = error_body(err, request_id)
         if internal:
             self.logger.error(
-                "Request %s %s failed (request %s).", request.method, request.url.path, request_id, exc_info=err
+                "Request %s %s failed (request %s).", request.method, request.scope["path"], request_id, exc_info=err
             )
-        return Response(json_dumps(body), status, media_type=_JSON)
+        return RawResponse(json_dumps(body), status, headers, _JSON)
 
-    async def _handle(self, request: Request, request_id: str, headers: dict[str, str]) -> Response:
-        path = request.url.path
+    async def _handle(self, request: Request, request_id: str, headers: dict[str, str]) -> Response | RawResponse:
+        path = request.scope["path"]
         extra = self.extra.get(path)
         if extra is not None:
-            return await extra(request)  # type: ignore[no-any-return]
+            response: Response = await extra(request)
+            response.headers.update(headers)
+            return response
         self.refresh()
         method = request.method
         found = self._find(method, path)
@@ -157,7 +189,7 @@ class GatewayApp:
             preflight = method == "OPTIONS" and "access-control-request-method" in request.headers
             headers.update(cors_headers(route.cors, request.headers, preflight))
             if preflight:
-                return Response(b"", 204, headers={"Content-Length": "0"})
+                return RawResponse(b"", 204, headers, None)
         if alias is None:
             if route.mapping_policy != "all" or rel.strip("/") == "":
                 raise NotFoundError()
@@ -179,7 +211,7 @@ class GatewayApp:
             params.update(_query_params(request))
         if path_params:
             params.update(path_params)
-        return await self._call(route, action, params, request, request_id)
+        return await self._call(route, action, params, request, request_id, headers)
 
     async def _body(self, request: Request, route: Route) -> dict[str, Any] | None:
         limit = route.body_limit
@@ -211,10 +243,13 @@ class GatewayApp:
         return data
 
     async def _call(
-        self, route: Route, action: str, params: dict[str, Any], request: Request, request_id: str
-    ) -> Response:
+        self, route: Route, action: str, params: dict[str, Any], request: Request, request_id: str,
+        headers: dict[str, str],
+    ) -> RawResponse:
         service = self.service
-        ctx = Context.create(self.broker, None, None, {}, None, {"request_id": request_id})
+        ctx = Context(self.broker)  # the request's root context (moleculer-web's ``rest`` action context)
+        ctx.id = self.next_id()
+        ctx.request_id = request_id
         ctx.service = service
         if route.on_before_call is not None:
             await call_maybe_async(route.on_before_call, service, ctx, route, request)
@@ -226,17 +261,18 @@ class GatewayApp:
         data = await self.broker.call(action, params, parent_ctx=ctx, **route.call_options)
         if route.on_after_call is not None:
             data = await call_maybe_async(route.on_after_call, service, ctx, route, request, data)
-        return build_response(ctx.meta, data)
+        return build_response(ctx.meta, data, headers)
 
 
-def build_response(meta: dict[str, Any], data: Any) -> Response:
+def build_response(meta: dict[str, Any], data: Any, headers: dict[str, str] | None = None) -> RawResponse:
     """The HTTP response for an action's result, honouring ``$statusCode``, ``$responseHeaders``, ``$responseType``
-    and ``$location`` in ``meta`` (moleculer-web's ``sendResponse``)."""
+    and ``$location`` in ``meta`` (moleculer-web's ``sendResponse``); ``headers`` are sent too."""
     status = meta.get("$statusCode") or 200
     if not isinstance(status, int) or not 100 <= status <= 599:
         raise MoleculerError(f"Invalid $statusCode {status!r}", 500, "INVALID_STATUS_CODE")
     response_type = meta.get("$responseType")
-    headers: dict[str, str] = {}
+    if headers is None:
+        headers = {}
     for key, value in (meta.get("$responseHeaders") or {}).items():
         if key.lower() == "content-type" and not response_type:
             response_type = value
@@ -245,12 +281,12 @@ def build_response(meta: dict[str, Any], data: Any) -> Response:
     if 300 <= status < 400 and meta.get("$location"):
         headers["Location"] = str(meta["$location"])
     if data is None:
-        return Response(b"", status, headers=headers)
+        return RawResponse(b"", status, headers, None)
     if isinstance(data, bytes | bytearray):
-        return Response(bytes(data), status, headers=headers, media_type=response_type or "application/octet-stream")
+        return RawResponse(bytes(data), status, headers, response_type or "application/octet-stream")
     if isinstance(data, dict | list) or not response_type:
-        return Response(json_dumps(data), status, headers=headers, media_type=response_type or _JSON)
-    return Response(str(data), status, headers=headers, media_type=response_type)
+        return RawResponse(json_dumps(data), status, headers, response_type or _JSON)
+    return RawResponse(str(data).encode("utf-8"), status, headers, response_type)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

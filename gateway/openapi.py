@@ -184,7 +184,7 @@ def install_openapi(service: Any) -> None:
     if not docs_path:
         return
     try:
-        import swagger_ui_bundle
+        import swagger_ui_bundle  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - the web extra installs it
         service.logger.warning("swagger-ui-bundle is not installed: no docs page at %s", docs_path)
         return

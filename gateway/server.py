@@ -34,7 +34,7 @@ class GatewayServer:
         http = "httptools" if importlib.util.find_spec("httptools") else "h11"
         self.config = uvicorn.Config(
             app, host=host, port=port, http=http, lifespan="off", log_level="warning", access_log=False,
-            timeout_graceful_shutdown=shutdown_timeout, **uvicorn_options,
+            timeout_graceful_shutdown=max(1, round(shutdown_timeout)), **uvicorn_options,
         )
         self.shutdown_timeout = shutdown_timeout
         self.server = _Server(self.config)
