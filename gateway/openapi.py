@@ -4,13 +4,14 @@ Every alias whose action is registered and whitelisted becomes an operation: pat
 query parameters (GET, DELETE) or a JSON request body (POST, PUT, PATCH) from the action's ``params``, a
 ``200`` answer and the error answers the gateway can give (``Error`` schema: ``{name, message, code, type,
 data}``). An action may add an ``openapi`` dict (``summary``, ``description``, ``responses``, ``tags``...) merged into
-its operation. The docs page is Swagger UI from the ``swagger-ui-bundle`` package, served by the gateway itself:
-no CDN is needed.
+its operation. The docs page is Swagger UI, served by the gateway itself:
+no CDN is needed (Swagger UI 5 from the ``swagger-ui-py`` package: 4.x cannot read OpenAPI 3.1).
 """
 
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,7 +166,17 @@ _PAGE = """<!doctype html>
 <script>window.ui = SwaggerUIBundle({{url: {spec}, dom_id: "#swagger-ui", deepLinking: true}});</script>
 </body></html>
 """
-_STATIC_FILES = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png")
+_STATIC_FILES = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "LICENSE")
+
+
+def _swagger_ui_folder() -> Path | None:
+    """The static files of Swagger UI 5 (OpenAPI 3.1) shipped by the ``swagger-ui-py`` package, found without
+    importing it (its Python side, for other frameworks, is not used)."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "static"
+    return folder if (folder / "swagger-ui-bundle.js").exists() else None
 
 
 def install_openapi(service: Any) -> None:
@@ -183,12 +194,10 @@ def install_openapi(service: Any) -> None:
     docs_path = opts.get("docs_path", "/docs")
     if not docs_path:
         return
-    try:
-        import swagger_ui_bundle  # type: ignore[import-untyped]
-    except ImportError:  # pragma: no cover - the web extra installs it
-        service.logger.warning("swagger-ui-bundle is not installed: no docs page at %s", docs_path)
+    folder = _swagger_ui_folder()
+    if folder is None:  # pragma: no cover - the web extra installs it
+        service.logger.warning("swagger-ui-py is not installed: no docs page at %s", docs_path)
         return
-    folder = Path(swagger_ui_bundle.swagger_ui_path)
     static = docs_path.rstrip("/") + "/static"
     page = _PAGE.format(title=opts.get("title", "API gateway"), static=static, spec=json.dumps(spec_path))
 
