@@ -59,8 +59,8 @@ class Alias:
 
 
 def join_paths(*parts: str) -> str:
-    """``join_paths("/api/", "posts", "/:id")`` → ``/api/posts/:id``; empty parts vanish; ``""`` for the root."""
-    segments = [p.strip("/") for p in parts if p and p.strip("/")]
+    """``join_paths("/api/", "posts", "/:id")`` → ``/api/posts/:id``; empty segments vanish; ``""`` for the root."""
+    segments = [segment for part in parts if part for segment in part.split("/") if segment]
     return "/" + "/".join(segments) if segments else ""
 
 

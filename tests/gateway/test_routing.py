@@ -170,3 +170,24 @@ async def test_auth_route_without_authenticate_method_is_refused():
     with pytest.raises(ServiceSchemaError, match="authenticate"):
         broker.create_service({"name": "api", "mixins": [ApiGateway],
                                "settings": {"server": False, "routes": [{"path": "/x", "authentication": True}]}})
+
+
+async def test_logging_setting_logs_each_request_with_its_id(caplog):
+    import logging
+
+    logger = logging.getLogger("gateway-test-log")
+    async with serve(GREETER, gateway_service(logging=True), logger=logger) as s:
+        with caplog.at_level(logging.INFO, logger="gateway-test-log"):
+            await s.client.get("/api/greeter/hello", headers={"X-Request-ID": "log-1"})
+    lines = [rec.getMessage() for rec in caplog.records]
+    assert any(line.startswith("<= 200 GET /api/greeter/hello") and "log-1" in line for line in lines), lines
+
+
+async def test_logging_off_logs_no_request(caplog):
+    import logging
+
+    logger = logging.getLogger("gateway-test-nolog")
+    async with serve(GREETER, gateway_service(logging=False), logger=logger) as s:
+        with caplog.at_level(logging.INFO, logger="gateway-test-nolog"):
+            await s.client.get("/api/greeter/hello")
+    assert not [rec for rec in caplog.records if "GET /api/greeter/hello" in rec.getMessage()]
