@@ -19,6 +19,7 @@ from .errors import (
     NotFoundError,
     PayloadTooLargeError,
     RateLimitExceededError,
+    ServiceUnavailableError,
     UnAuthorizedError,
     UnsupportedMediaTypeError,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "RateLimitExceededError",
+    "ServiceUnavailableError",
     "UnAuthorizedError",
     "UnsupportedMediaTypeError",
     "build_response",

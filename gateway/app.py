@@ -12,6 +12,7 @@ put in ``ctx.meta``. ``X-Request-ID`` (from the request, or generated) becomes `
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -28,7 +29,14 @@ from broker.errors import MoleculerError, ServiceNotFoundError, ValidationError
 from broker.utils import call_maybe_async
 
 from .cors import cors_headers
-from .errors import BadRequestError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, error_body
+from .errors import (
+    BadRequestError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+    UnsupportedMediaTypeError,
+    error_body,
+)
 from .routes import Route
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,6 +164,11 @@ class GatewayApp:
         try:
             response = await self._handle(request, request_id, headers)
         except Exception as err:
+            response = self._error(err, request, request_id, headers)
+        except asyncio.CancelledError:
+            # uvicorn cancels what is still running past ``shutdown_timeout``: answer a retryable 503 instead of a
+            # bare 500, and end the request's task normally (nothing awaits it)
+            err = ServiceUnavailableError("SHUTTING_DOWN", {"requestID": request_id}, "The gateway is stopping")
             response = self._error(err, request, request_id, headers)
         await response(scope, receive, send)
         if self.log_requests:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from broker.errors import MoleculerClientError, MoleculerError
+from broker.errors import MoleculerClientError, MoleculerError, MoleculerRetryableError
 
 __all__ = [
     "BadRequestError",
@@ -23,6 +23,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "RateLimitExceededError",
+    "ServiceUnavailableError",
     "UnAuthorizedError",
     "UnsupportedMediaTypeError",
     "error_body",
@@ -77,6 +78,14 @@ class RateLimitExceededError(MoleculerClientError):
 
     def __init__(self, data: Any = None) -> None:
         super().__init__("Rate limit exceeded", 429, "RATE_LIMIT_EXCEEDED", data)
+
+
+class ServiceUnavailableError(MoleculerRetryableError):
+    """503: the gateway is stopping and the request ran past ``shutdown_timeout`` (retry elsewhere or later)."""
+
+    def __init__(self, type: str = "SERVICE_UNAVAILABLE", data: Any = None,
+                 message: str = "Service unavailable") -> None:
+        super().__init__(message, 503, type, data)
 
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")

@@ -162,8 +162,12 @@ async def test_graceful_stop_finishes_in_flight_requests_then_refuses():
         in_flight = asyncio.create_task(client.get("/api/greeter/slow"))
         await greeter.entered.wait()
         stopping = asyncio.create_task(broker.stop())
-        while api.server is not None and not api.server.server.should_exit:
-            await asyncio.sleep(0)
+        server = api.server.server
+        while not server.servers or any(listener.is_serving() for listener in server.servers):
+            await asyncio.sleep(0.01)  # until uvicorn has closed its listening socket: shutdown has begun
+        async with httpx.AsyncClient(base_url=url) as late_client:
+            with pytest.raises(httpx.ConnectError):
+                await late_client.get("/api/greeter/hello")  # no new connection while the old one finishes
         greeter.release.set()
         r = await in_flight
         await stopping
@@ -171,6 +175,21 @@ async def test_graceful_stop_finishes_in_flight_requests_then_refuses():
     async with httpx.AsyncClient(base_url=url) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get("/api/greeter/hello")
+
+
+async def test_stop_is_bounded_when_a_request_never_finishes():
+    broker = ServiceBroker(logger=False)
+    greeter = broker.create_service(GREETER)
+    api = broker.create_service(gateway_service(shutdown_timeout=1))
+    await broker.start()
+    async with httpx.AsyncClient(base_url=api.server.url) as client:
+        in_flight = asyncio.create_task(client.get("/api/greeter/slow"))
+        await greeter.entered.wait()
+        await asyncio.wait_for(broker.stop(), 30)  # the slow action is never released: uvicorn cancels it
+        r = await in_flight
+    assert r.status_code == 503
+    assert r.json()["type"] == "SHUTTING_DOWN" and r.json()["name"] == "ServiceUnavailableError"
+    assert api.server is None
 
 
 async def test_port_in_use_fails_the_start():
