@@ -168,8 +168,8 @@ class GatewayApp:
         except asyncio.CancelledError:
             # uvicorn cancels what is still running past ``shutdown_timeout``: answer a retryable 503 instead of a
             # bare 500, and end the request's task normally (nothing awaits it)
-            err = ServiceUnavailableError("SHUTTING_DOWN", {"requestID": request_id}, "The gateway is stopping")
-            response = self._error(err, request, request_id, headers)
+            stopping = ServiceUnavailableError("SHUTTING_DOWN", {"requestID": request_id}, "The gateway is stopping")
+            response = self._error(stopping, request, request_id, headers)
         await response(scope, receive, send)
         if self.log_requests:
             self.logger.info(
