@@ -215,6 +215,8 @@ class GatewayApp:
             route.rate_limiter.hit(request, headers)
         endpoints = self.broker.registry.actions.get(action)
         if endpoints is None or not endpoints.endpoints:
+            if not self.broker.started:  # starting or stopping: the action may be (or have been) there, retry
+                raise ServiceUnavailableError("NOT_STARTED", {"action": action}, "The broker is not running")
             raise ServiceNotFoundError({"action": action})
         if endpoints.endpoints[0].action.visibility != "published":
             raise ServiceNotFoundError({"action": action})

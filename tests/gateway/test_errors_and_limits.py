@@ -177,6 +177,23 @@ async def test_graceful_stop_finishes_in_flight_requests_then_refuses():
             await client.get("/api/greeter/hello")
 
 
+async def test_unknown_action_while_the_broker_is_not_running_is_a_retryable_503(served):
+    served.broker.started = False  # as between ServiceBroker.stop()'s first line and the gateway's own stop
+    try:
+        r = await served.client.get("/raw/greeter/hello")
+    finally:
+        served.broker.started = True
+    assert r.status_code == 200  # registered actions are still served
+    await served.broker.destroy_service(served.broker.get_local_service("greeter"))
+    served.broker.started = False
+    try:
+        r = await served.client.get("/raw/greeter/hello")
+    finally:
+        served.broker.started = True
+    assert r.status_code == 503 and r.json()["type"] == "NOT_STARTED"
+    assert (await served.client.get("/raw/greeter/hello")).status_code == 404
+
+
 async def test_stop_is_bounded_when_a_request_never_finishes():
     broker = ServiceBroker(logger=False)
     greeter = broker.create_service(GREETER)
