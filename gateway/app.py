@@ -60,9 +60,12 @@ def _default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)  # one, not one per call
+
+
 def json_dumps(data: Any) -> bytes:
     """Compact UTF-8 JSON (dates as ISO strings, as ``JSON.stringify`` does)."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")
+    return _ENCODER.encode(data).encode("utf-8")
 
 
 def _query_params(request: Request) -> dict[str, Any]:
