@@ -19,6 +19,7 @@ import os
 import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -68,9 +69,10 @@ def json_dumps(data: Any) -> bytes:
     return _ENCODER.encode(data).encode("utf-8")
 
 
-def _query_params(request: Request) -> dict[str, Any]:
+def _query_params(query_string: bytes) -> dict[str, Any]:
+    """``a=1&b=x&a=2`` → ``{"a": ["1", "2"], "b": "x"}`` (strings; a repeated key gives a list, in order)."""
     out: dict[str, Any] = {}
-    for key, value in request.query_params.multi_items():
+    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         if key in out:
             prev = out[key]
             out[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
@@ -225,8 +227,9 @@ class GatewayApp:
             raise ServiceNotFoundError({"action": action})
         body = await self._body(request, route) if method in _BODY_METHODS else None
         params: dict[str, Any] = dict(body) if body else {}
-        if request.scope.get("query_string"):
-            params.update(_query_params(request))
+        query_string = request.scope.get("query_string")
+        if query_string:
+            params.update(_query_params(query_string))
         if path_params:
             params.update(path_params)
         return await self._call(route, action, params, request, request_id, headers)

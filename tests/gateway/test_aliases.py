@@ -96,3 +96,15 @@ def test_rate_limiter_counts_per_key():
     with pytest.raises(RateLimitExceededError):
         limiter.hit(Request("a"), headers)
     assert headers["X-Rate-Limit-Remaining"] == "0"
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=6), st.lists(st.text(max_size=6), min_size=1, max_size=3),
+                       max_size=4))
+def test_query_strings_round_trip(values):
+    from urllib.parse import urlencode
+
+    from gateway.app import _query_params
+
+    encoded = urlencode([(key, item) for key, items in values.items() for item in items]).encode()
+    expected = {key: items if len(items) > 1 else items[0] for key, items in values.items()}
+    assert _query_params(encoded) == expected
