@@ -14,6 +14,7 @@ missing); sides take turns scenario by scenario, and the median of the rounds is
     python bench/http_bench.py               # 3 rounds of 5 s per scenario and side
     python bench/http_bench.py --quick       # 1 round of 1 s
     python bench/http_bench.py --no-node     # Python gateway and bare Starlette only
+    python bench/http_bench.py --asgi        # also both Python apps in-process (no socket): their own cost
 
 The Node side needs ``node`` and ``npm``: ``moleculer``, ``moleculer-db`` and ``moleculer-web`` are installed once
 into ``~/.cache/dbmixin-bench/http`` (``$DBMIXIN_BENCH_CACHE`` overrides the base folder) and reused.
@@ -76,7 +77,7 @@ broker.start().then(async () => {
 # -- servers (each runs in its own process: ``http_bench.py --serve SIDE --port N``) ----------------------------
 
 
-async def _seeded_broker(serve_gateway: bool, port: int) -> tuple[Any, Any]:
+async def _seeded_broker(serve_gateway: bool, port: int, listen: bool = True) -> tuple[Any, Any]:
     from adapters import MemoryAdapter
     from broker import ServiceBroker
     from dbmixin import DbMixin
@@ -87,7 +88,7 @@ async def _seeded_broker(serve_gateway: bool, port: int) -> tuple[Any, Any]:
                            "settings": {"fields": ["_id", "title", "votes"]}})
     if serve_gateway:
         broker.create_service({"name": "api", "mixins": [ApiGateway], "settings": {
-            "port": port, "host": "127.0.0.1", "logging": False, "openapi": False,
+            "port": port, "host": "127.0.0.1", "logging": False, "openapi": False, "server": listen,
             "routes": [{"path": "/api", "whitelist": ["posts.*"], "auto_aliases": True,
                         "mapping_policy": "restrict"}],
         }})
@@ -105,12 +106,12 @@ async def _serve_python(port: int) -> None:
     await asyncio.Event().wait()
 
 
-async def _serve_starlette(port: int) -> None:
+async def _bare_app(broker: Any, first: Any) -> Any:
+    """A bare Starlette app answering both requests with the JSON the services give (serialised per request)."""
     from starlette.applications import Starlette
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    broker, first = await _seeded_broker(False, port)
     one = await broker.call("posts.get", {"id": first})
     page = await broker.call("posts.list", {"page": 2})
 
@@ -120,12 +121,44 @@ async def _serve_starlette(port: int) -> None:
     async def listing(request: Any) -> JSONResponse:
         return JSONResponse(page)
 
-    app = Starlette(routes=[Route("/api/posts/{id}", get), Route("/api/posts", listing)])
+    return Starlette(routes=[Route("/api/posts/{id}", get), Route("/api/posts", listing)])
+
+
+async def _serve_starlette(port: int) -> None:
     from gateway import GatewayServer
 
+    broker, first = await _seeded_broker(False, port)
+    app = await _bare_app(broker, first)
     await GatewayServer(app, "127.0.0.1", port).start()  # the gateway's own uvicorn set-up: same server, fair
     print(json.dumps({"id": first}), flush=True)
     await asyncio.Event().wait()
+
+
+async def asgi_rates(calls: int, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """In-process ASGI calls/s of the gateway app and the bare Starlette app, no socket: the apps' own cost."""
+    broker, first = await _seeded_broker(True, 0, listen=False)
+    apps = {"python": broker.get_local_service("api").gateway, "starlette": await _bare_app(broker, first)}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    rates: dict[str, dict[str, list[float]]] = {s: {side: [] for side in apps} for s in SCENARIOS}
+    for _ in range(rounds):
+        for scenario, template in SCENARIOS.items():
+            path, _, query = template.format(id=first).partition("?")
+            for side, app in apps.items():
+                started = time.perf_counter()
+                for _ in range(calls):
+                    scope = {"type": "http", "method": "GET", "path": path, "query_string": query.encode(),
+                             "headers": [(b"host", b"bench")], "http_version": "1.1", "scheme": "http",
+                             "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "root_path": ""}
+                    await app(scope, receive, send)
+                rates[scenario][side].append(calls / (time.perf_counter() - started))
+    await broker.stop()
+    return rates
 
 
 def _run_server(side: str, port: int) -> None:
@@ -313,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="rounds (median reported; default 3)")
     parser.add_argument("--seconds", type=float, default=None, help="seconds of load per measure (default 5)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--asgi", action="store_true",
+                        help="also time the two Python apps in-process (no socket, no uvicorn): their own cost")
     parser.add_argument("--serve", choices=["python", "starlette"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--load", help=argparse.SUPPRESS)
@@ -332,6 +367,10 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{seconds:g} s, load average {os.getloadavg()[0]:.2f}")
     table = format_table(run(sides, rounds, seconds))
     print("\n".join(table))
+    if args.asgi:
+        rates = asyncio.run(asgi_rates(2_000 if args.quick else 20_000, rounds))
+        print("\nIn-process ASGI calls/s (no socket, no uvicorn): the apps' own cost")
+        print("\n".join(format_table(rates)))
     return 1 if args.strict and any(line.endswith("| NO |") for line in table) else 0
 
 

@@ -38,3 +38,11 @@ def test_table_reports_ratios_and_targets(bench: ModuleType) -> None:
     })
     assert table[2] == ("| GET /api/posts/:id | 13,000 | 20,000 | 20,000 | 0.65x | 0.65x | yes |")
     assert table[3].endswith("| 0.25x | 0.62x | NO |")
+
+
+async def test_in_process_rates_are_positive_for_both_apps(bench: ModuleType) -> None:
+    rates = await bench.asgi_rates(20, 1)
+    assert set(rates) == set(bench.SCENARIOS)
+    for per_side in rates.values():
+        assert set(per_side) == {"python", "starlette"}
+        assert all(values and values[0] > 0 for values in per_side.values())
