@@ -270,6 +270,22 @@ class Server:
         if not line:
             raise RuntimeError(f"the {side} server did not start")
         self.info: dict[str, Any] = json.loads(line)
+        self._wait_routes()
+
+    def _wait_routes(self, timeout: float = 15.0) -> None:
+        """moleculer-web builds its auto aliases a moment after the services changed (debounced): poll until then."""
+        import urllib.error
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url("get"), timeout=5):
+                    return
+            except urllib.error.HTTPError as err:
+                if err.code != 404 or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.1)
 
     def url(self, scenario: str) -> str:
         return f"http://127.0.0.1:{self.port}" + SCENARIOS[scenario].format(id=self.info["id"])
@@ -286,8 +302,11 @@ def check_answers(servers: dict[str, Server]) -> None:
     shapes: dict[str, Any] = {}
     for side, server in servers.items():
         for scenario in SCENARIOS:
-            with urllib.request.urlopen(server.url(scenario), timeout=10) as answer:
-                body = json.loads(answer.read())
+            try:
+                with urllib.request.urlopen(server.url(scenario), timeout=10) as answer:
+                    body = json.loads(answer.read())
+            except OSError as err:
+                raise RuntimeError(f"the {side} server fails {server.url(scenario)}: {err}") from None
             shape = sorted(body) if isinstance(body, dict) else type(body).__name__
             if scenario == "list":
                 shape = (shape, len(body["rows"]), body["page"], body["total"])
