@@ -266,11 +266,15 @@ class Server:
             cmd = [sys.executable, __file__, "--serve", side, "--port", str(self.port)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the {side} server did not start")
-        self.info: dict[str, Any] = json.loads(line)
-        self._wait_routes()
+        try:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the {side} server did not start")
+            self.info: dict[str, Any] = json.loads(line)
+            self._wait_routes()
+        except BaseException:
+            self.close()
+            raise
 
     def _wait_routes(self, timeout: float = 15.0) -> None:
         """moleculer-web builds its auto aliases a moment after the services changed (debounced): poll until then."""
@@ -318,8 +322,10 @@ def check_answers(servers: dict[str, Server]) -> None:
 def run(sides: Sequence[str], rounds: int, seconds: float) -> dict[str, dict[str, list[float]]]:
     """``{scenario: {side: [requests/s per round]}}``."""
     node_script = ensure_node_side() if "node" in sides else None
-    servers = {side: Server(side, node_script) for side in sides}
+    servers: dict[str, Server] = {}
     try:
+        for side in sides:
+            servers[side] = Server(side, node_script)
         check_answers(servers)
         rates: dict[str, dict[str, list[float]]] = {s: {side: [] for side in sides} for s in SCENARIOS}
         for url in (server.url(s) for server in servers.values() for s in SCENARIOS):
