@@ -159,3 +159,20 @@ def test_required_fields_and_types_are_translated() -> None:
     assert schema["required"] == ["a"]
     assert schema["properties"]["b"] == {"anyOf": [{"type": "number"}, {"type": "null"}]}  # FV: optional lets null in
     assert schema["properties"]["c"] == {"type": "string", "default": "x"}
+
+
+async def test_openapi_false_serves_neither_document_nor_page():
+    import httpx
+
+    from broker import ServiceBroker
+    from gateway import ApiGateway
+
+    broker = ServiceBroker(logger=False)
+    api = broker.create_service({"name": "api", "mixins": [ApiGateway], "settings": {"server": False,
+                                                                                       "openapi": False}})
+    async with broker:
+        assert api.server is None  # server: False builds the ASGI app only
+        transport = httpx.ASGITransport(app=api.gateway)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await client.get("/openapi.json")).status_code == 404
+            assert (await client.get("/docs")).status_code == 404
