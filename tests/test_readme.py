@@ -16,7 +16,12 @@ EXAMPLES = EXAMPLE.findall(README)
 
 
 def test_readme_has_the_runnable_examples():
-    assert {path for path, _, _ in EXAMPLES} == {"examples/quickstart.py", "examples/posts_db.py"}
+    assert {path for path, _, _ in EXAMPLES} == {
+        "examples/quickstart.py",
+        "examples/posts_db.py",
+        "examples/course_shop.py",
+        "examples/gateway_api.py",
+    }
 
 
 @pytest.mark.parametrize(("path", "code", "output"), EXAMPLES, ids=[p for p, _, _ in EXAMPLES])
