@@ -73,7 +73,7 @@ def _compile(node: Node, id_key: str) -> Predicate:
     if isinstance(node, Regex):
         return _on_path(node.path, _regex_matcher(node.pattern, node.flags))
     if isinstance(node, Search):
-        return _search(node.text, node.fields, id_key)
+        return _search(node.text, node.fields, id_key, node.exclude)
     if isinstance(node, And):
         preds = tuple(_compile(child, id_key) for child in node.children)
         if len(preds) == 2:
@@ -181,8 +181,14 @@ def _regex_matcher(pattern: str, flags: str) -> Matcher:
     return lambda v: one(v) or (type(v) is list and any(one(e) for e in v))
 
 
-def _search(text: str, fields: tuple[str, ...], id_key: str) -> Predicate:
-    """Case-insensitive substring over string values (or strings inside an array value) of the fields."""
+def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
+    """``path`` is one of the excluded paths or lies under one (``"a.b"`` under ``"a"``)."""
+    return any(path == e or path.startswith(e + ".") for e in exclude)
+
+
+def _search(text: str, fields: tuple[str, ...], id_key: str, exclude: tuple[str, ...] = ()) -> Predicate:
+    """Case-insensitive substring over string values (or strings inside an array value) of the fields, never
+    over an excluded path or anything under it."""
     needle = text.lower()
 
     def one(v: Any) -> bool:
@@ -191,7 +197,13 @@ def _search(text: str, fields: tuple[str, ...], id_key: str) -> Predicate:
         return type(v) is list and any(type(e) is str and needle in e.lower() for e in v)
 
     if not fields:
+        if exclude:
+            skip = frozenset(e for e in exclude if "." not in e) | {id_key}
+            return lambda doc: any(one(v) for k, v in doc.items() if k not in skip)
         return lambda doc: any(one(v) for k, v in doc.items() if k != id_key)
+    fields = tuple(f for f in fields if not _excluded(f, exclude))
+    if not fields:
+        return lambda doc: False
     matchers = tuple(_on_path(f, one) for f in fields)
     if len(matchers) == 1:
         return matchers[0]
