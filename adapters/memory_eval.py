@@ -36,6 +36,7 @@ from .query_values import (
     copy_value,
     hash_key,
     normalize_datetime,
+    path_sort_key,
     resolve,
     sort_key,
     strict_eq,
@@ -214,18 +215,12 @@ def _search(text: str, fields: tuple[str, ...], id_key: str, exclude: tuple[str,
 
 
 def _key_function(key: SortKey, descending: bool) -> Callable[[dict[str, Any]], Any]:
+    """The key function of one sort key: MongoDB's sort key of the path (``query_values.sort_key``)."""
     parts = split_path(key.path)
     if len(parts) == 1:
         name = parts[0]
         return lambda doc: sort_key(doc.get(name, MISSING), descending)
-
-    def dotted(doc: dict[str, Any]) -> Any:
-        values = resolve(doc, parts)
-        if len(values) == 1:
-            return sort_key(values[0], descending)
-        return sort_key([None if v is MISSING else v for v in values], descending)
-
-    return dotted
+    return lambda doc: path_sort_key(doc, parts, descending)
 
 
 def sort_docs(docs: list[dict[str, Any]], keys: tuple[SortKey, ...], top: int | None = None) -> list[dict[str, Any]]:
