@@ -30,7 +30,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-import re2
+import re2  # type: ignore[import-untyped]
 
 __all__ = ["MAX_PATTERN_LENGTH", "MAX_REPEAT", "RegexError", "literal_matcher", "regex_matcher", "translate"]
 
