@@ -206,52 +206,53 @@ def _escape(ch: str) -> str:
     return re.escape(ch) if ch.isascii() else ch
 
 
-@st.composite
-def patterns(draw: st.DrawFn, alphabet: str, verbose: bool) -> str:
-    def literal() -> st.SearchStrategy[str]:
-        return st.sampled_from(alphabet).map(_escape)
-
-    def char_class() -> st.SearchStrategy[str]:
-        member = st.one_of(
-            literal(),
-            st.sampled_from(_CLASS_ESCAPES),
-            st.tuples(st.sampled_from(alphabet), st.sampled_from(alphabet)).map(
-                lambda p: f"{_escape(min(p))}-{_escape(max(p))}"
-            ),
-        )
-        return st.tuples(st.booleans(), st.lists(member, min_size=1, max_size=3)).map(
-            lambda t: "[" + ("^" if t[0] else "") + "".join(t[1]) + "]"
-        )
-
+def patterns(alphabet: str, verbose: bool) -> st.SearchStrategy[str]:
+    """Random patterns over the subset's grammar (and a little beyond it: '$' anywhere, nested quantifiers...)."""
+    literal = st.sampled_from(alphabet).map(_escape)
+    member = st.one_of(
+        literal,
+        st.sampled_from(_CLASS_ESCAPES),
+        st.tuples(st.sampled_from(alphabet), st.sampled_from(alphabet)).map(
+            lambda p: f"{_escape(min(p))}-{_escape(max(p))}"
+        ),
+    )
+    char_class = st.tuples(st.booleans(), st.lists(member, min_size=1, max_size=3)).map(
+        lambda t: "[" + ("^" if t[0] else "") + "".join(t[1]) + "]"
+    )
     atoms = st.one_of(
-        literal(),
-        literal(),
+        literal,
+        literal,
         st.just("."),
-        char_class(),
+        char_class,
         st.sampled_from([*_CLASS_ESCAPES, r"\b", r"\B", r"\n", r"\t", r"\x41", r"\x2e", "^", "$"]),
     )
-
-    def quantified(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        q = st.sampled_from(["", "", "*", "+", "?", "{2}", "{0,2}", "{1,}", "*?", "+?", "??", "{1,3}?"])
-        return st.tuples(inner, q).map(lambda t: t[0] + t[1])
+    quantifiers = st.sampled_from(["", "", "*", "+", "?", "{2}", "{0,2}", "{1,}", "*?", "+?", "??", "{1,3}?"])
+    separators = st.sampled_from(["", "", " ", "#c\n"]) if verbose else st.just("")
 
     def sequence(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        sep = st.sampled_from(["", "", " ", "#c\n"]) if verbose else st.just("")
-        return st.lists(st.tuples(quantified(inner), sep).map("".join), max_size=4).map("".join)
+        item = st.tuples(inner, quantifiers, separators).map("".join)
+        return st.lists(item, max_size=4).map("".join)
 
     def grouped(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         alternatives = st.lists(sequence(inner), min_size=1, max_size=3).map("|".join)
         return st.tuples(st.sampled_from(["(", "(?:"]), alternatives).map(lambda t: t[0] + t[1] + ")")
 
     body = st.recursive(atoms, grouped, max_leaves=6)
-    return draw(st.lists(sequence(body), min_size=1, max_size=2).map("|".join))
+    return st.lists(sequence(body), min_size=1, max_size=2).map("|".join)
+
+
+_PATTERNS = {
+    (icase, verbose): patterns(_ASCII + (_CASELESS if icase else _CASED + _CASELESS), verbose)
+    for icase in (False, True)
+    for verbose in (False, True)
+}
 
 
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[str, str, str]:
     flags = "".join(sorted(draw(st.sets(st.sampled_from("imsx"), max_size=3))))
     alphabet = _ASCII + (_CASELESS if "i" in flags else _CASED + _CASELESS)
-    pattern = draw(patterns(alphabet, "x" in flags))
+    pattern = draw(_PATTERNS["i" in flags, "x" in flags])
     subject = draw(st.text(alphabet=st.sampled_from(alphabet), max_size=12))
     return pattern, flags, subject
 
@@ -263,7 +264,7 @@ def _python_flags(flags: str) -> int:
     return out
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(cases())
 def test_accepted_patterns_mean_the_same_on_re2_and_python(case: tuple[str, str, str]) -> None:
     pattern, flags, subject = case
@@ -277,7 +278,7 @@ def test_accepted_patterns_mean_the_same_on_re2_and_python(case: tuple[str, str,
     assert regex_matcher(pattern, flags)(subject) is expected, (pattern, flags, subject)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=30), st.text(alphabet="imsx", max_size=4))
 def test_arbitrary_text_is_either_accepted_or_a_regex_error(pattern: str, flags: str) -> None:
     try:
