@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import heapq
 import operator
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from .compiler import QueryCompiler
 from .query_params import SortKey
+from .query_regex import literal_matcher, regex_matcher
 from .query_tree import (
     And,
     Compare,
@@ -27,7 +27,6 @@ from .query_tree import (
     Or,
     Regex,
     Search,
-    regex_flags,
     split_path,
 )
 from .query_values import (
@@ -35,6 +34,7 @@ from .query_values import (
     SKIP,
     hash_key,
     normalize_datetime,
+    path_sort_key,
     resolve,
     sort_key,
     strict_eq,
@@ -211,10 +211,11 @@ def _exists(path: str, flag: bool) -> Predicate:
 
 
 def _regex_matcher(pattern: str, flags: str) -> Matcher:
-    search = re.compile(pattern, regex_flags(flags)).search
+    """``$regex``: a string value (or a string element of an array value) contains a match; RE2, linear time."""
+    search = regex_matcher(pattern, flags)
 
     def one(v: Any) -> bool:
-        return type(v) is str and search(v) is not None
+        return type(v) is str and search(v)
 
     return lambda v: one(v) or (type(v) is list and any(one(e) for e in v))
 
@@ -226,13 +227,14 @@ def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
 
 def _search(text: str, fields: tuple[str, ...], id_key: str, exclude: tuple[str, ...] = ()) -> Predicate:
     """Case-insensitive substring over string values (or strings inside an array value) of the fields, never
-    over an excluded path or anything under it."""
-    needle = text.lower()
+    over an excluded path or anything under it. Case-insensitive exactly as a regex-escaped ``$regex`` with option
+    ``i`` (``query_regex.literal_matcher``: Unicode simple case folding), so the Mongo rendering agrees."""
+    contains = literal_matcher(text)
 
     def one(v: Any) -> bool:
         if type(v) is str:
-            return needle in v.lower()
-        return type(v) is list and any(type(e) is str and needle in e.lower() for e in v)
+            return contains(v)
+        return type(v) is list and any(type(e) is str and contains(e) for e in v)
 
     if not fields:
         if exclude:
@@ -252,18 +254,12 @@ def _search(text: str, fields: tuple[str, ...], id_key: str, exclude: tuple[str,
 
 
 def _key_function(key: SortKey, descending: bool) -> Callable[[dict[str, Any]], Any]:
+    """The key function of one sort key: MongoDB's sort key of the path (``query_values.sort_key``)."""
     parts = split_path(key.path)
     if len(parts) == 1:
         name = parts[0]
         return lambda doc: sort_key(doc.get(name, MISSING), descending)
-
-    def dotted(doc: dict[str, Any]) -> Any:
-        values = resolve(doc, parts)
-        if len(values) == 1:
-            return sort_key(values[0], descending)
-        return sort_key([None if v is MISSING else v for v in values], descending)
-
-    return dotted
+    return lambda doc: path_sort_key(doc, parts, descending)
 
 
 def sort_docs(docs: list[dict[str, Any]], keys: tuple[SortKey, ...], top: int | None = None) -> list[dict[str, Any]]:
