@@ -43,7 +43,8 @@ class MiddlewareHandler:
     def add(self, middleware: Any) -> None:
         """Register a middleware: a dict or object with hook functions, or a factory called with the broker."""
         if inspect.isfunction(middleware) or inspect.isclass(middleware):
-            middleware = middleware(self.broker)
+            factory: Any = middleware
+            middleware = factory(self.broker)
         if middleware is None or isinstance(middleware, str | int | float | bool):
             raise BrokerOptionsError(f"Invalid middleware: {middleware!r}", {"middleware": repr(middleware)})
         self.items.append(middleware)

@@ -26,6 +26,8 @@ class _Definition:
 
     __slots__ = ("definition", "handler", "name", "service")
 
+    definition: dict[str, Any]
+
     def __getitem__(self, key: str) -> Any:
         return self.definition[key]
 
@@ -146,13 +148,13 @@ class Registry:
             endpoints = self.actions.get(act.name)
             if endpoints is None:
                 endpoints = self.actions[act.name] = EndpointList(act.name)
-            endpoints.add(Endpoint(self.node_id, service, act, act.handler))
+            endpoints.add(Endpoint(self.node_id, service, act, _built(act.handler)))
         for sub in service.event_subscriptions:
             key = (sub.name, sub.group)
             endpoints = self._event_lists.get(key)
             if endpoints is None:
                 endpoints = self._event_lists[key] = EndpointList(sub.name, sub.group)
-            endpoints.add(Endpoint(self.node_id, service, sub, sub.handler))
+            endpoints.add(Endpoint(self.node_id, service, sub, _built(sub.handler)))
         self._event_cache.clear()
 
     def unregister_service(self, service: Service) -> None:
@@ -160,7 +162,8 @@ class Registry:
         if service not in self.services:
             return
         self.services.remove(service)
-        for catalog in (self.actions, self._event_lists):
+        catalogs: tuple[dict[Any, EndpointList], ...] = (self.actions, self._event_lists)
+        for catalog in catalogs:
             for key, endpoints in list(catalog.items()):
                 endpoints.remove_service(service)
                 if not endpoints.endpoints:
@@ -190,3 +193,10 @@ class Registry:
             lists = [lst for (pattern, _), lst in self._event_lists.items() if match(event_name, pattern)]
             self._event_cache[event_name] = lists
         return lists
+
+
+def _built(handler: Handler | None) -> Handler:
+    """The wrapped handler of a definition, which ``Service`` builds before it registers (never ``None`` here)."""
+    if handler is None:
+        raise RuntimeError("a service registered a definition whose handler was not built")
+    return handler

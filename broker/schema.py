@@ -103,6 +103,8 @@ def merge_actions(src: Any, target: Any) -> dict[str, Any]:
             continue
         src_action = _wrap_handler(value)
         tgt_action = _wrap_handler(result.get(key))
+        if src_action is None:  # ``None`` overrides nothing
+            continue
         if tgt_action is None:
             result[key] = src_action
             continue
