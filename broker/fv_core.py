@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError, PydanticOmit, core_schema
 
-from .fv_checks import CHECKERS, to_number
+from .fv_checks import CHECKERS, to_number, units
+from .fv_explain import check_rule
 from .fv_rules import NO, Rule
 
 __all__ = ["ALT", "INTERNAL", "build"]
@@ -26,12 +27,14 @@ CoreSchema = core_schema.CoreSchema
 INTERNAL = "\x00"
 ALT = "\x00alt:"
 
-# String options only the Python checker implements (a truthy value means "not native").
+# String options only the Python checker implements (a truthy value means "not native"). ``trim`` is one:
+# pydantic-core strips Unicode White_Space (U+0085 but not U+FEFF), JavaScript its own set.
 _STRING_PYTHON_ONLY = (
-    *("convert", "trimLeft", "trimRight", "padStart", "padEnd", "localeLowercase", "localeUppercase"),
-    *("pattern", "contains", "enum", "numeric", "alpha", "alphanum", "alphadash", "hex", "singleLine"),
-    "base64",
+    *("convert", "trim", "trimLeft", "trimRight", "padStart", "padEnd", "localeLowercase", "localeUppercase"),
+    *("pattern", "contains", "numeric", "alpha", "alphanum", "alphadash", "hex", "singleLine", "base64"),
 )
+# The largest int a JavaScript number holds without becoming Infinity (bigger ones fail, as JSON's 1e400 does).
+_INT_LIMIT = 2**1024 - 2**970 - 1
 
 
 def build(rule: Rule, partial: bool = False) -> CoreSchema:
@@ -114,26 +117,35 @@ def _bounds(opts: dict[str, Any]) -> tuple[int | None, int | None]:
 
 def _string(rule: Rule, partial: bool) -> CoreSchema | None:
     o = rule.opts
-    if any(o.get(key) for key in _STRING_PYTHON_ONLY) or o.get("empty") is True:
+    if any(o.get(key) for key in _STRING_PYTHON_ONLY) or o.get("empty") is True or o.get("enum") is not None:
         return None
     low, high = _bounds(o)
     changes_case = o.get("lowercase") or o.get("uppercase")
     if (o.get("lowercase") and o.get("uppercase")) or (changes_case and (low or high is not None)):
         return None  # pydantic-core checks lengths before changing case ("ß" → "SS"), FV after
-    return core_schema.str_schema(
+    schema = core_schema.str_schema(
         strict=True,
         min_length=low,
         max_length=high,
-        strip_whitespace=o.get("trim") or None,
         to_lower=o.get("lowercase") or None,
         to_upper=o.get("uppercase") or None,
     )
+    if high is None:
+        return schema  # a too-short count in code points may be long enough in UTF-16: the fallback decides
+
+    def utf16_max(value: str) -> str:
+        """pydantic-core counts code points, JavaScript UTF-16 units ("😀" is 2): re-count past ASCII."""
+        if value.isascii() or units(value) <= high:
+            return value
+        raise _failure(rule)
+
+    return core_schema.no_info_after_validator_function(utf16_max, schema)
 
 
 def _number(rule: Rule, partial: bool) -> CoreSchema | None:
     """int or finite float, never bool; ints stay ints (a float schema alone would turn 5 into 5.0)."""
     o = rule.opts
-    if any(o.get(key) is not None for key in ("equal", "notEqual", "step")):
+    if any(o.get(key) is not None for key in ("equal", "notEqual")):
         return None
     float_bounds: dict[str, Any] = {"ge": o.get("min"), "le": o.get("max")}
     if o.get("positive"):
@@ -144,6 +156,9 @@ def _number(rule: Rule, partial: bool) -> CoreSchema | None:
     int_bounds = {key: math.ceil(value) if key == "ge" else math.floor(value) if key == "le" else value
                   for key, value in float_bounds.items()}  # fmt: skip
     integer = 1 if o.get("integer") else None
+    int_bounds.setdefault("ge", -_INT_LIMIT)
+    int_bounds.setdefault("le", _INT_LIMIT)
+    int_bounds["ge"], int_bounds["le"] = max(int_bounds["ge"], -_INT_LIMIT), min(int_bounds["le"], _INT_LIMIT)
     int_schema = core_schema.int_schema(strict=True, **int_bounds)
     float_schema = core_schema.float_schema(
         strict=True, allow_inf_nan=False, multiple_of=integer, **float_bounds
@@ -188,8 +203,33 @@ def _object(rule: Rule, partial: bool) -> CoreSchema | None:
             extra_behavior="forbid" if strict is True else "ignore" if strict == "remove" else "allow",
         )
     if rule.opts.get("minProps") is not None or rule.opts.get("maxProps") is not None:
+        if any(_removes(prop) for prop in (rule.props or {}).values()):
+            return _reference(rule)  # a removed key still counts in FV
         schema = _after(rule, schema)
     return schema
+
+
+def _reference(rule: Rule) -> CoreSchema:
+    """The whole rule (children included) checked by the Python reference: for what has no native form."""
+
+    def validate(value: Any) -> Any:
+        if value is None:
+            raise _failure(rule)
+        value, errors = check_rule(rule, value)
+        if errors:
+            raise _failure(rule)
+        return value
+
+    return core_schema.no_info_plain_validator_function(validate)
+
+
+def _removes(rule: Rule | None) -> bool:
+    """Whether ``forbidden|remove`` can apply to the value itself (directly or as an alternative)."""
+    if rule is None:
+        return False
+    if rule.type == "forbidden":
+        return bool(rule.opts.get("remove"))
+    return rule.type == "multi" and any(_removes(alt) for alt in rule.alternatives or [])
 
 
 def _wrap_in_list(value: Any) -> Any:
@@ -198,6 +238,8 @@ def _wrap_in_list(value: Any) -> Any:
 
 def _array(rule: Rule, partial: bool) -> CoreSchema | None:
     o = rule.opts
+    if _removes(rule.items):
+        return _reference(rule)  # FV leaves a hole (None) where pydantic-core would drop the item
     low, high = _bounds(o)
     items = build(rule.items) if rule.items is not None else None
     schema = core_schema.list_schema(items, strict=True, min_length=low, max_length=high)
@@ -212,7 +254,15 @@ def _multi(rule: Rule, partial: bool) -> CoreSchema | None:
     """Alternatives are tried left to right; the first that passes gives the (converted) value, as in FV."""
     alternatives = rule.alternatives or []
     choices = [(_value(alt), f"{ALT}{index}") for index, alt in enumerate(alternatives)]
-    return core_schema.union_schema(choices, mode="left_to_right")  # type: ignore[arg-type]
+    union = core_schema.union_schema(choices, mode="left_to_right")  # type: ignore[arg-type]
+
+    def not_none(value: Any) -> Any:
+        """``null`` is decided by the multi rule's own flags, never by an alternative (``forbidden`` takes it)."""
+        if value is None:
+            raise _failure(rule)
+        return value
+
+    return core_schema.no_info_before_validator_function(not_none, union)
 
 
 _NATIVE: dict[str, Callable[[Rule, bool], CoreSchema | None]] = {

@@ -1,0 +1,105 @@
+"""Run one ``(schema, params)`` through our validator and compare with fastest-validator's answer.
+
+Our answer has the runner's shape (see ``tests/fv_node/runner.js``). ``expected`` turns FV's answer into the
+answer we promise, applying each deliberate difference documented in ``docs/validator.md`` explicitly.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from datetime import datetime
+from typing import Any
+
+from broker.errors import ServiceSchemaError, ValidationError
+from broker.validation import Validator
+
+V = Validator()
+_SAFE = 2**53
+
+
+def _plain(value: Any) -> Any:
+    """A Python result as it would come back through JSON from Node (dates as ``{"$date"}``)."""
+    if isinstance(value, datetime):
+        return {"$date": value.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and abs(value) > _SAFE:
+        value = float(value) if abs(value) < 2**1024 else math.inf
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def ours(schema: Any, params: Any) -> dict[str, Any]:
+    """Our answer: ``{"compile"}``, ``{"ok": True, "value"}``, ``{"ok": False, "errors"}``, or ``{"crash"}``."""
+    try:
+        check = V.compile(copy.deepcopy(schema))
+    except ServiceSchemaError as exc:
+        return {"compile": str(exc)}
+    except Exception as exc:
+        return {"crash": f"compile: {type(exc).__name__}: {exc}"}
+    try:
+        return {"ok": True, "value": _plain(check(copy.deepcopy(params)))}
+    except ValidationError as exc:
+        return {"ok": False, "errors": [[e["type"], e["field"]] for e in exc.data]}
+    except Exception as exc:
+        return {"crash": f"check: {type(exc).__name__}: {exc}"}
+
+
+def expected(schema: Any, params: Any, fv: dict[str, Any]) -> dict[str, Any]:
+    """FV's answer with our documented deliberate differences applied."""
+    if fv.get("ok") is False:
+        errors = []
+        for kind, field in fv["errors"]:
+            if kind == "objectStrict" and field is None and isinstance(params, dict):
+                # deliberate: a root-level $$strict error names each unknown key (FV names no field)
+                errors += [[kind, key] for key in params if key not in schema or key.startswith("$$")]
+            else:  # deliberate: ``field`` is always a string, "" for the params as a whole (FV: undefined)
+                errors.append([kind, "" if field is None else field])
+        return {"ok": False, "errors": errors}
+    if fv.get("ok") is True:
+        return {"ok": True, "value": _plain(fv["value"])}
+    return fv
+
+
+def _item_owner(field: str) -> str:
+    """Deliberate: a missing array item is reported at the item (``a[2]``); FV names the array (``a``)."""
+    return re.sub(r"\[\d+\]$", "", field)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b
+
+
+def mismatch(schema: Any, params: Any, fv: dict[str, Any]) -> str | None:
+    """``None`` when we agree with FV (after the deliberate differences), else what differs."""
+    if "crash" in fv:
+        return None  # FV itself threw: nothing to agree with
+    want, got = expected(schema, params, fv), ours(schema, params)
+    if "crash" in got:
+        return f"we crash: {got['crash']}"
+    if ("compile" in want) != ("compile" in got):
+        return f"compile: FV {want.get('compile')!r}, we {got.get('compile')!r}"
+    if "compile" in want:
+        return None
+    if want["ok"] != got["ok"]:
+        return f"pass/fail: FV {want}, we {got}"
+    if want["ok"]:
+        return None if _same_value(want["value"], got["value"]) else f"value: FV {want['value']}, we {got['value']}"
+    want_set = {tuple(e) for e in want["errors"]}
+    got_set = {(kind, _item_owner(field) if kind == "required" else field) for kind, field in got["errors"]}
+    if want_set == got_set:
+        return None
+    return f"errors: only FV {sorted(want_set - got_set, key=str)}, only we {sorted(got_set - want_set, key=str)}"
