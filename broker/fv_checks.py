@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .fv_regex import js_test
 from .fv_rules import JS_SPACES, NO, Err, Rule, is_number, js_eq, js_in, js_number, js_str
 
 __all__ = ["CHECKERS", "explain", "to_number"]
@@ -54,6 +55,8 @@ _SPACES = JS_SPACES
 _TRUE, _FALSE = ("true", "1", "on"), ("false", "0", "off")
 _MAX_DATE_MS = 8.64e15  # JavaScript's Date range: ±100,000,000 days around the epoch
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ISO_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"
+                       r"(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?")  # fmt: skip
 _is_number = is_number
 
 
@@ -68,9 +71,19 @@ def _joined(values: Any) -> str:
     return ", ".join(js_str(value) for value in values)
 
 
-def _pattern_text(pattern: re.Pattern[str]) -> str:
-    flags = "".join(letter for letter, flag in _FLAG_LETTERS if pattern.flags & flag)
-    return f"/{pattern.pattern}/{flags}"
+def _pattern_text(rule: Rule) -> str:
+    """The pattern as JavaScript prints a RegExp (``/source/flags``)."""
+    if rule.js_pattern:
+        flags = "".join(letter for letter in "dgimsuy" if letter in rule.opts.get("patternFlags", ""))
+        return f"/{rule.opts['pattern']}/{flags}"
+    assert rule.pattern is not None
+    flags = "".join(letter for letter, flag in _FLAG_LETTERS if rule.pattern.flags & flag)
+    return f"/{rule.pattern.pattern}/{flags}"
+
+
+def _matches(rule: Rule, text: str) -> bool:
+    assert rule.pattern is not None
+    return js_test(rule.pattern, text) if rule.js_pattern else rule.pattern.search(text) is not None
 
 
 def _length_errors(opts: dict[str, Any], size: int, prefix: str) -> list[Err]:
@@ -122,18 +135,17 @@ def check_string(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
         value = _pad(value, o["padStart"], o.get("padChar", " "), left=True)
     if o.get("padEnd"):
         value = _pad(value, o["padEnd"], o.get("padChar", " "), left=False)
-    if o.get("lowercase") or o.get("localeLowercase"):
-        value = value.lower()
-    if o.get("uppercase") or o.get("localeUppercase"):
-        value = value.upper()
+    for key in ("lowercase", "uppercase", "localeLowercase", "localeUppercase"):  # FV's order
+        if o.get(key):
+            value = value.upper() if key.endswith(("uppercase", "Uppercase")) else value.lower()
     size, errors = units(value), []
     if o.get("empty") is False and size == 0:
         errors.append(("stringEmpty", NO, value))
     elif o.get("empty") is True and size == 0:
         return value, errors
     errors.extend(_length_errors(o, size, "string"))
-    if rule.pattern is not None and not rule.pattern.search(value):
-        errors.append(("stringPattern", _pattern_text(rule.pattern), orig))
+    if rule.pattern is not None and not _matches(rule, value):
+        errors.append(("stringPattern", _pattern_text(rule), orig))
     if o.get("contains") is not None and o["contains"] not in value:
         errors.append(("stringContains", o["contains"], orig))
     if o.get("enum") is not None and value not in o["enum"]:
@@ -185,7 +197,9 @@ def _from_ms(ms: float) -> Any:
 
 
 def _parse_date(text: str) -> Any:
-    """``new Date(text)`` for ISO 8601 text; a form without an offset is read as UTC."""
+    """``new Date(text)`` for ECMAScript's ISO 8601 forms only; a form without an offset is read as UTC."""
+    if not _ISO_DATE.fullmatch(text):
+        return None
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -196,12 +210,14 @@ def _parse_date(text: str) -> Any:
 def _to_date(value: Any) -> Any:
     """FV's ``convert``: ``new Date(value.length && !isNaN(+value) ? +value : value)``; the value unchanged if
     that is an invalid date."""
-    if isinstance(value, str | list) and len(value) and not isinstance(number := to_number(value), str | list):
-        value = number  # a numeric string or list: epoch milliseconds
+    if isinstance(value, str | list) and len(value):
+        number = js_number(js_str(value), infinity=True)
+        if number is not None:
+            value = number  # a numeric string or list: epoch milliseconds (Infinity: an invalid date)
     if isinstance(value, bool):
         value = int(value)
-    if _is_number(value):
-        date = _from_ms(value)
+    if isinstance(value, int | float):
+        date = _from_ms(value) if _is_number(value) else None
     elif isinstance(value, str | list):
         date = _parse_date(js_str(value))
     else:
@@ -345,11 +361,10 @@ def check_array(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     return value, errors
 
 
-def check_object(rule: Rule, value: Any, removed: int = 0) -> tuple[Any, list[Err]]:
-    """The object itself; ``removed`` keys (taken out by ``forbidden|remove``) still count as properties."""
+def check_object(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     if not isinstance(value, dict):
         return value, [("object", NO, value)]
-    o, size, errors = rule.opts, len(value) + removed, []
+    o, size, errors = rule.opts, len(value), []
     if o.get("minProps") is not None and size < o["minProps"]:
         errors.append(("objectMinProps", o["minProps"], size))
     if o.get("maxProps") is not None and size > o["maxProps"]:

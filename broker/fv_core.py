@@ -218,6 +218,8 @@ def _reference(rule: Rule) -> CoreSchema:
         value, errors = check_rule(rule, value)
         if errors:
             raise _failure(rule)
+        if value is NO:  # forbidden|remove took it: the key goes
+            raise PydanticOmit
         return value
 
     return core_schema.no_info_plain_validator_function(validate)
@@ -230,6 +232,20 @@ def _removes(rule: Rule | None) -> bool:
     if rule.type == "forbidden":
         return bool(rule.opts.get("remove"))
     return rule.type == "multi" and any(_removes(alt) for alt in rule.alternatives or [])
+
+
+_SANITIZERS = (*_STRING_PYTHON_ONLY[:8], "lowercase", "uppercase", "normalize")
+
+
+def _converts(rule: Rule) -> bool:
+    """Whether the rule or a rule below it can change a value (convert, sanitize, default, remove)."""
+    o = rule.opts
+    if rule.default is not NO or any(o.get(key) for key in _SANITIZERS) or o.get("strict") == "remove":
+        return True
+    if rule.type == "forbidden" and o.get("remove"):
+        return True
+    children = [*(rule.props or {}).values(), *(rule.alternatives or []), *([rule.items] if rule.items else [])]
+    return any(_converts(child) for child in children)
 
 
 def _wrap_in_list(value: Any) -> Any:
@@ -253,6 +269,8 @@ def _array(rule: Rule, partial: bool) -> CoreSchema | None:
 def _multi(rule: Rule, partial: bool) -> CoreSchema | None:
     """Alternatives are tried left to right; the first that passes gives the (converted) value, as in FV."""
     alternatives = rule.alternatives or []
+    if any(alt.type in ("object", "array") and _converts(alt) for alt in alternatives[:-1]):
+        return _reference(rule)  # FV changes the value in place: a failed alternative's changes stay
     choices = [(_value(alt), f"{ALT}{index}") for index, alt in enumerate(alternatives)]
     union = core_schema.union_schema(choices, mode="left_to_right")  # type: ignore[arg-type]
 

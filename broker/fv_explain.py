@@ -34,21 +34,75 @@ def run(root: Rule, params: Any, partial: bool = False) -> tuple[Any, Errors]:
     """
     errors: Errors = []
     if partial and root.type == "object" and root.props is not None and isinstance(params, dict):
-        value = _object(root, params, "", errors, partial=True)
+        value = _object(root, _copy(params), "", errors, partial=True)
     else:
-        value = _present(root, params, "", errors)
-    return value, errors
+        value = _present(root, _copy(params), "", errors)
+    return _strip(value), errors
 
 
 def check_rule(rule: Rule, value: Any) -> tuple[Any, Errors]:
     """``(converted value, errors)`` for a present, non-``None`` value under one rule and its children."""
     errors: Errors = []
-    value = _check(rule, value, "", errors)
-    return value, errors
+    value = _check(rule, _copy(value), "", errors)
+    return _strip(value), errors
+
+
+def _strip(value: Any) -> Any:
+    """Drop the keys ``forbidden|remove`` left as ``NO`` (JavaScript's ``undefined``); array holes become
+    ``None`` (JSON's ``null``). Walks only the containers this module copied and changed."""
+    stack, seen = [value], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            for key in [key for key, item in node.items() if item is NO]:
+                del node[key]
+            stack.extend(item for item in node.values() if isinstance(item, dict | list))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                if item is NO:
+                    node[index] = None
+                elif isinstance(item, dict | list):
+                    stack.append(item)
+    return value
+
+
+def _copy(value: Any) -> Any:
+    """A copy of every dict and list in ``value`` (other values shared), so the checks can change it in place
+    as FV does while the caller's params never change. Shared and cyclic containers stay shared and cyclic."""
+    if not isinstance(value, dict | list):
+        return value
+    copies: dict[int, Any] = {}
+
+    def fresh(node: Any) -> Any:
+        if id(node) not in copies:
+            copies[id(node)] = {} if isinstance(node, dict) else []
+            stack.append(node)
+        return copies[id(node)]
+
+    stack: list[Any] = []
+    top = fresh(value)
+    while stack:
+        node = stack.pop()
+        target = copies[id(node)]
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, item in items:
+            new = fresh(item) if isinstance(item, dict | list) else item
+            if isinstance(target, dict):
+                target[key] = new
+            else:
+                target.append(new)
+    return top
 
 
 def _present(rule: Rule, value: Any, path: str, errors: Errors, partial: bool = False) -> Any:
-    """FV's required wrapper: ``NO`` is an absent key, ``None`` is ``null``; then the rule itself."""
+    """FV's required wrapper: ``NO`` is an absent key, ``None`` is ``null``; then the rule itself.
+
+    Objects and arrays (already copied) are changed in place, as FV does: the alternatives of a multi rule
+    share one value, so a failed alternative's changes are seen by the next one.
+    """
     if value is NO or value is None:
         if rule.type == "forbidden" or rule.optional or (value is NO and partial) or (value is None and rule.nullable):
             return value
@@ -77,13 +131,10 @@ def _object(rule: Rule, value: Any, path: str, errors: Errors, partial: bool = F
     if not isinstance(value, dict) or rule.props is None:
         errors.extend(fv_error(rule, path, item) for item in CHECKERS["object"](rule, value)[1])
         return value
-    before, out, removed = len(errors), dict(value), 0
+    before, out = len(errors), value
     for key, prop in rule.props.items():
         new = _present(prop, out.get(key, NO), join_path(path, key), errors, partial)
-        if new is NO:
-            removed += key in out  # FV sets it to undefined: the key still counts for min/maxProps
-            out.pop(key, None)
-        else:
+        if new is not NO or key in out:  # FV assigns undefined: the key stays (and counts) until the end
             out[key] = new
     strict = rule.opts.get("strict", False)
     extras = [key for key in out if key not in rule.props]
@@ -97,7 +148,7 @@ def _object(rule: Rule, value: Any, path: str, errors: Errors, partial: bool = F
     elif extras and strict == "remove" and len(errors) == before:
         for key in extras:
             del out[key]
-    errors.extend(fv_error(rule, path, item) for item in CHECKERS["object"](rule, out, removed)[1])
+    errors.extend(fv_error(rule, path, item) for item in CHECKERS["object"](rule, out)[1])
     return out
 
 
@@ -106,8 +157,10 @@ def _array(rule: Rule, value: Any, path: str, errors: Errors) -> Any:
     errors.extend(fv_error(rule, path, item) for item in found)
     if not isinstance(value, list) or rule.items is None:
         return value
-    out = [_present(rule.items, item, f"{path}[{index}]", errors) for index, item in enumerate(value)]
-    return [None if item is NO else item for item in out]  # a removed item leaves a hole, as in FV
+    for index, item in enumerate(value):
+        new = _present(rule.items, item, f"{path}[{index}]", errors)
+        value[index] = new  # a removed item leaves a hole (NO until ``_strip``), as in FV
+    return value
 
 
 def _multi(rule: Rule, value: Any, path: str, errors: Errors) -> Any:

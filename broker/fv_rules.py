@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import ServiceSchemaError
+from .fv_regex import compile_js
 from .jsvalues import js_string
 
 __all__ = [
@@ -66,7 +67,6 @@ JS_SPACES = "\t\n\v\f\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".joi
 MAX_DEPTH = 100  # rules nested deeper than this are refused at compile time (FV has no limit)
 _DOUBLE_LIMIT = 2**1024 - 2**970  # the smallest integer a JavaScript number rounds to Infinity
 _JS_INT = re.compile(r"[+-]?[0-9]+")
-_JS_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "g": 0, "u": 0, "y": 0, "d": 0}
 
 
 @dataclass(eq=False, slots=True)
@@ -83,6 +83,7 @@ class Rule:
     items: Rule | None = None
     alternatives: list[Rule] | None = None
     pattern: re.Pattern[str] | None = None
+    js_pattern: bool = False  # ``pattern`` came from JavaScript source (``fv_regex``), not a Python ``re``
     messages: dict[str, str] = field(default_factory=dict)
     label: str | None = None
 
@@ -102,47 +103,47 @@ def is_number(value: Any) -> bool:
     return isinstance(value, float) and math.isfinite(value)
 
 
-def js_number(text: str) -> int | float | None:
+def js_number(text: str, infinity: bool = False) -> int | float | None:
     """``Number(text)`` for a string, ``None`` for NaN; ints stay ints ("5" → 5, "5.5" → 5.5, "" → 0).
 
     A decimal integer too large for a double gives ``None`` (JavaScript: ``Infinity``, which FV rejects), so a
-    5,000-digit string never reaches Python's integer-digit limit.
+    5,000-digit string never reaches Python's integer-digit limit. With ``infinity``, such overflows (and
+    "Infinity") give ``±math.inf`` instead, which tells them apart from NaN.
     """
     s = text.strip(JS_SPACES)
     if not s:
         return 0
     if "_" in s or not s.isascii():
         return None
+    sign = -1 if s[0] == "-" else 1
+    overflow = sign * math.inf if infinity else None
     if _JS_INT.fullmatch(s):
         digits = s.lstrip("+-").lstrip("0")
         if len(digits) > 309:
-            return None
-        number = int(digits or "0") * (-1 if s[0] == "-" else 1)
-        return number if is_number(number) else None
+            return overflow
+        number = int(digits or "0") * sign
+        return number if is_number(number) else overflow
     low = s.lower()
     for prefix, base in (("0x", 16), ("0o", 8), ("0b", 2)):
         if low.startswith(prefix):
             try:
-                number = int(s[2:], base)
+                number = int(s[2:], base) if s[2:].isalnum() else math.nan
             except ValueError:
                 return None
-            return number if is_number(number) else None
-    try:
-        return int(s)
-    except ValueError:
-        pass
+            return None if number is math.nan else number if is_number(number) else overflow
     try:
         number = float(s)
     except ValueError:
         return None
-    if math.isnan(number) or (math.isinf(number) and s.lstrip("+-") != "Infinity"):
+    if math.isnan(number) or (math.isinf(number) and s.lstrip("+-").lower() in ("inf", "infinity")
+                              and s.lstrip("+-") != "Infinity"):
         return None
-    return number
+    return overflow if math.isinf(number) else number
 
 
 def js_str(value: Any) -> str:
     """``String(value)`` as JS prints it in messages and joins (``null`` prints as an empty string)."""
-    if value is None:
+    if value is None or value is NO:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
@@ -216,14 +217,9 @@ def _compile_pattern(rule: Rule) -> None:
         return
     if not isinstance(pattern, str) or not isinstance(flags_text, str):
         raise _bad(rule.path, f"'pattern' must be a string or a compiled regex, got {pattern!r}.")
-    flags = 0
-    for letter in flags_text:
-        if letter not in _JS_FLAGS:
-            raise _bad(rule.path, f"unknown pattern flag {letter!r}.")
-        flags |= _JS_FLAGS[letter]
     try:
-        rule.pattern = re.compile(pattern, flags)
-    except re.error as exc:
+        rule.pattern, rule.js_pattern = compile_js(pattern, flags_text), True
+    except (re.error, ValueError, RecursionError, OverflowError) as exc:
         raise _bad(rule.path, f"invalid pattern {pattern!r}: {exc}.") from None
 
 
