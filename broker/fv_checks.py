@@ -55,8 +55,10 @@ _SPACES = JS_SPACES
 _TRUE, _FALSE = ("true", "1", "on"), ("false", "0", "off")
 _MAX_DATE_MS = 8.64e15  # JavaScript's Date range: ±100,000,000 days around the epoch
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ISO_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"
-                       r"(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?")  # fmt: skip
+_ISO_DATE = re.compile(
+    r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"
+    r"(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
 _is_number = is_number
 
 
@@ -200,6 +202,8 @@ def _parse_date(text: str) -> Any:
     """``new Date(text)`` for ECMAScript's ISO 8601 forms only; a form without an offset is read as UTC."""
     if not _ISO_DATE.fullmatch(text):
         return None
+    day, sep, time = text.partition("T")
+    text = day + "-01" * (2 - day.count("-")) + sep + time  # "2020" and "2020-05" are the first day
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
