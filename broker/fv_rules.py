@@ -278,8 +278,9 @@ def _check_default(rule: Rule) -> None:
 
 
 def _normalize(schema: Any, path: str, seen: tuple[int, ...] = ()) -> Rule:
-    """One rule and its children; ``seen`` holds the containers above it (cycles and depth are refused)."""
-    if len(seen) >= MAX_DEPTH:
+    """One rule and its children; ``seen`` holds the rules and prop dicts above it (cycles and depth are
+    refused: a level is a rule and, for objects, its props dict)."""
+    if len(seen) > 2 * MAX_DEPTH:
         raise _bad(path, f"rules nested deeper than {MAX_DEPTH} levels.")
     if isinstance(schema, list | tuple | dict):
         if id(schema) in seen:
