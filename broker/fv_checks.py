@@ -165,7 +165,8 @@ def check_number(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     if o.get("convert"):
         value = to_number(value)
     if not _is_number(value):
-        return value, [("number", NO, orig)]
+        # a failed conversion leaves NaN behind, as FV's ``Number()`` does (seen by a later multi alternative)
+        return (math.nan if o.get("convert") and not isinstance(value, int | float) else value), [("number", NO, orig)]
     errors = [(kind, o[key], orig) for key, kind, failed in _NUMBER_CHECKS
               if o.get(key) is not None and failed(value, o[key])]  # fmt: skip
     if o.get("integer") and value % 1 != 0:

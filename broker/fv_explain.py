@@ -37,7 +37,7 @@ def run(root: Rule, params: Any, partial: bool = False) -> tuple[Any, Errors]:
         value = _object(root, _copy(params), "", errors, partial=True)
     else:
         value = _present(root, _copy(params), "", errors)
-    return _strip(value), errors
+    return (None if value is NO else _strip(value)), errors
 
 
 def check_rule(rule: Rule, value: Any) -> tuple[Any, Errors]:

@@ -18,13 +18,15 @@ UUIDS = ["a2f8e1c2-4b1a-41ee-be56-0242ac120002", "10ba038e-48da-487b-96e8-8d3b99
          "017f22e2-79b0-7cc3-98c4-dc0c0c07398f", "a2f8e1c24b1a41eebe560242ac120002"]  # fmt: skip
 STRINGS = ["", " ", "a", "abc", "ABC", "Ab1", "a-b_c", "12", "-1.5", "1.", ".5", "1e3", "0x1f", "0b11", " 7 ",
            "true", "false", "on", "off", "0", "1", "😀", "a😀", "😀😀", "ß", "İ", "\u00a0x\u00a0", "\ufeffx",
-           "\x85x", "\x1cx", "a\nb", "ab==", "YWJj", "YWI=", "deadbeef", "abc", "x@y.co", "a b@c.de", "X@Y.CO ",
+           "\x85x", "\x1cx", "a\nb", "a\rb", "a\u2028b", "b\n",
+           "aa", "a b", "É", "ab\\c", "ab==", "YWJj", "YWI=", "deadbeef", "abc", "x@y.co", "a b@c.de", "X@Y.CO ",
            "http://x.y", "https://", "ftp://x", "2020-01-01", "١٢", "1_000", "Infinity", "-Infinity", "NaN",
            "00012", "+5", "-0", "\ud800", "é", "e\u0301", "1" * 40, "9" * 400, "0" * 5000 + "5", "1" * 5000,
            "[object Object]", "null", *UUIDS[:3]]  # fmt: skip
 NUMBERS = [0, 1, -1, 2, 3, 5, 10, 2.5, -0.5, 3.0, 1e21, 1e-7, 2**53, 2**53 + 1, -(2**60), 10**400, -(10**400),
            0.1, 100, 4.999999]  # fmt: skip
-PATTERNS = ["^a", "[0-9]", "^\\w+$", "\\d", "^[a-z]{2,3}$", "b$", ".", "^.$", "\\s", "^$"]
+PATTERNS = ["^a", "[0-9]", "^\\w+$", "\\d", "^[a-z]{2,3}$", "b$", ".", "^.$", "\\s", "^$", "^a.b$", "[^]",
+            "^[\\s\\d]+$", "(?<n>a)\\k<n>", "\\bab\\b", "^\\S+$", "[😀]", "^é", "x|^$", "\\/"]
 SCALARS = [None, True, False, 0, 1, 5, 2.5, "a", "b", "1", "true", ""]
 
 
@@ -76,6 +78,8 @@ def rule(rng: random.Random, depth: int = 0) -> Any:
     schema: dict[str, Any] = {"type": kind}
     if kind == "string":
         schema |= _some(rng, _STRING_OPTS, 0.12)
+        if "pattern" in schema and rng.random() < 0.4:
+            schema["patternFlags"] = _pick(rng, ["i", "m", "s", "g", "im", "ms"])
     elif kind == "number":
         schema |= _some(rng, _NUMBER_OPTS, 0.2)
     elif kind == "boolean" or kind == "date":
@@ -115,6 +119,14 @@ def rule(rng: random.Random, depth: int = 0) -> Any:
         schema["nullable"] = True
     elif roll < 0.32 and kind in ("string", "number", "boolean", "array"):
         schema["default"] = {"string": "dflt", "number": 7, "boolean": True, "array": [1]}[kind]
+    if kind == "object" and "props" in schema and rng.random() < 0.15:
+        extra = {key: value for key, value in schema.items() if key not in ("type", "props")}
+        if not extra or rng.random() < 0.5:  # FV's {"$$type": "object|...", ...props} form
+            return {"$$type": _shorthand({"type": "object", **extra}) or "object", **schema["props"]}
+        schema["properties"] = schema.pop("props")
+    simple_items = isinstance(schema.get("items"), str) and "|" not in schema["items"]
+    if kind == "array" and simple_items and set(schema) == {"type", "items"} and rng.random() < 0.3:
+        return f"{schema['items']}[]"
     if rng.random() < 0.3:
         text = _shorthand(schema)
         if text is not None:
@@ -188,9 +200,11 @@ def value(rng: random.Random, schema: Any, depth: int = 0) -> Any:
     if kind == "equal":
         return _pick(rng, [s.get("value"), *SCALARS])
     if kind == "email":
-        return _pick(rng, ["x@y.co", "a.b@c.de", "A@B.CO", " x@y.co ", "x@y", "@y.co", "", "a\"b\"@c.de"])
+        return _pick(rng, ["x@y.co", "a.b@c.de", "A@B.CO", " x@y.co ", "x@y", "@y.co", "", "a\"b\"@c.de", "a@[1.2.3.4]",
+                           "a@b.c", "a..b@c.de", "a@b-c.de", "é@x.co", "a\u2028@b.co", "a@b.co\n", "\"a\nb\"@c.de"])
     if kind == "url":
-        return _pick(rng, ["http://x.y", "https://a", "http://", "ftp://x", ""])
+        return _pick(rng, ["http://x.y", "https://a", "http://", "ftp://x", "", "HTTP://X", "http://a b", "https://\ufeff",
+                           "http://\x85"])
     if kind == "uuid":
         return _pick(rng, UUIDS)
     if kind == "date":
@@ -220,6 +234,12 @@ def params(rng: random.Random, props: dict[str, Any], depth: int = 0) -> dict[st
 
 def case(rng: random.Random) -> tuple[dict[str, Any], Any]:
     """One ``(params schema, params)``."""
+    if rng.random() < 0.05:  # a $$root rule: the params are one value
+        root = rule(rng)
+        root = {"type": "multi", "rules": root} if isinstance(root, list) else root
+        root = {"type": root} if isinstance(root, str) and "|" not in root else root
+        if isinstance(root, dict) and "$$type" not in root:
+            return {"$$root": True, **root}, value(rng, root)
     props = {f"p{i}" if rng.random() < 0.9 else f"p {i}": rule(rng) for i in range(rng.randrange(1, 4))}
     schema: dict[str, Any] = dict(props)
     if rng.random() < 0.2:

@@ -69,4 +69,4 @@ def test_the_oracle_sees_the_documented_examples(oracle):
     assert answers[0] == {"ok": False, "errors": [["stringEnum", "s"]]}
     assert answers[1] == {"ok": False, "errors": [["stringMax", "s"]]}
     assert answers[2] == {"ok": False, "errors": [["arrayMax", "a"], ["number", "a[0]"], ["number", "a[1]"]]}
-    assert answers[3] == {"ok": False, "errors": [["objectStrict", None]]}
+    assert answers[3] == {"ok": False, "errors": [["objectStrict", None, "b"]]}

@@ -2,9 +2,9 @@
 
 Each row is ``(what, schema, params, FV's recorded answer)``: the answer the real FV gave (Node runner shape:
 ``{"ok": True, "value"}`` or ``{"ok": False, "errors": [[type, field], ...]}``, ``None`` for FV's undefined
-field). ``fv_compare.mismatch`` checks our validator against it, applying the deliberate differences of
-docs/validator.md explicitly (a root ``$$strict`` error names each key; a missing array item is reported at the
-item; ``field`` is never undefined).
+field; a root ``objectStrict`` error carries FV's ``actual`` too). ``fv_compare.mismatch`` checks our validator
+against it, applying the deliberate differences of docs/validator.md explicitly (a root ``$$strict`` error
+names each key; a missing array item is reported at the item; ``field`` is never undefined).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ CORPUS = [
     ('root $$strict names the key',
      {'$$strict': True, 'a': 'number'},
      {'a': 1, 'b': 2, 'c': None},
-     {'ok': False, 'errors': [['objectStrict', None]]}),
+     {'ok': False, 'errors': [['objectStrict', None, 'b, c']]}),
     ('5,000-digit numeric string, convert',
      {'n': 'number|convert'},
      {'n': '1' * 5000},

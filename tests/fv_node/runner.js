@@ -3,7 +3,7 @@
 // stdin: one JSON object per line, {"schema": ..., "params": ...}; stdout: one JSON answer per line, in order:
 //   {"compile": "<message>"}                      the schema did not compile
 //   {"ok": true, "value": <params after FV>}      passed (FV converts and fills defaults in place)
-//   {"ok": false, "errors": [[type, field], ...]} failed
+//   {"ok": false, "errors": [[type, field], ...]} failed (a root objectStrict: [type, null, "unknown, keys"])
 //   {"crash": "<message>"}                        the check itself threw
 // A value FV leaves as a Date is sent as {"$date": <ISO string or null>}.
 const path = require("path");
@@ -24,7 +24,8 @@ function answer(line) {
 	try {
 		const res = check(params);
 		if (res === true) return { ok: true, value: params === undefined ? null : params };
-		return { ok: false, errors: res.map(e => [e.type, e.field === undefined ? null : e.field]) };
+		return { ok: false, errors: res.map(e => e.field === undefined && e.type === "objectStrict"
+			? [e.type, null, e.actual] : [e.type, e.field === undefined ? null : e.field]) };
 	} catch (err) {
 		return { crash: String(err && err.message) };
 	}
