@@ -278,9 +278,8 @@ def _check_default(rule: Rule) -> None:
 
 
 def _normalize(schema: Any, path: str, seen: tuple[int, ...] = ()) -> Rule:
-    """One rule and its children; ``seen`` holds the rules and prop dicts above it (cycles and depth are
-    refused: a level is a rule and, for objects, its props dict)."""
-    if len(seen) > 2 * MAX_DEPTH:
+    """One rule and its children; ``seen`` holds the rules above it (cycles and depth are refused)."""
+    if len(seen) > MAX_DEPTH:
         raise _bad(path, f"rules nested deeper than {MAX_DEPTH} levels.")
     if isinstance(schema, list | tuple | dict):
         if id(schema) in seen:
@@ -326,9 +325,6 @@ def _children(rule: Rule, schema: dict[str, Any], path: str, seen: tuple[int, ..
         if props is not None:
             if not isinstance(props, dict):
                 raise _bad(path, f"'props' must be a dict, got {props!r}.")
-            if id(props) in seen:
-                raise _bad(path, "the schema contains itself (cyclic schemas are not supported).")
-            seen = (*seen, id(props))
             _check_keys(props, path)
             fields = {key: value for key, value in props.items() if not key.startswith("$$")}
             rule.props = {key: _normalize(value, join_path(path, key), seen) for key, value in fields.items()}
