@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .fv_regex import js_test
-from .fv_rules import JS_SPACES, NO, Err, Rule, is_number, js_eq, js_in, js_number, js_str
+from .fv_rules import INVALID_DATE, JS_SPACES, NO, Err, Rule, is_number, js_eq, js_in, js_number, js_str
 
 __all__ = ["CHECKERS", "explain", "to_number"]
 
@@ -234,6 +234,8 @@ def check_date(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     orig = value
     if rule.opts.get("convert") and not isinstance(value, datetime):
         value = _to_date(value)
+        if not isinstance(value, datetime):  # FV leaves an invalid Date behind (seen by a later alternative)
+            return INVALID_DATE, [("date", NO, orig)]
     return value, [] if isinstance(value, datetime) else [("date", NO, orig)]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from .fv_checks import CHECKERS
 from .fv_messages import fv_error
-from .fv_rules import NO, Rule, join_path
+from .fv_rules import INVALID_DATE, NO, Rule, join_path
 
 __all__ = ["check_rule", "run"]
 
@@ -37,7 +37,7 @@ def run(root: Rule, params: Any, partial: bool = False) -> tuple[Any, Errors]:
         value = _object(root, _copy(params), "", errors, partial=True)
     else:
         value = _present(root, _copy(params), "", errors)
-    return (None if value is NO else _strip(value)), errors
+    return (None if value is NO or value is INVALID_DATE else _strip(value)), errors
 
 
 def check_rule(rule: Rule, value: Any) -> tuple[Any, Errors]:
@@ -59,10 +59,12 @@ def _strip(value: Any) -> Any:
         if isinstance(node, dict):
             for key in [key for key, item in node.items() if item is NO]:
                 del node[key]
+            for key in [key for key, item in node.items() if item is INVALID_DATE]:
+                node[key] = None
             stack.extend(item for item in node.values() if isinstance(item, dict | list))
         elif isinstance(node, list):
             for index, item in enumerate(node):
-                if item is NO:
+                if item is NO or item is INVALID_DATE:
                     node[index] = None
                 elif isinstance(item, dict | list):
                     stack.append(item)

@@ -20,6 +20,7 @@ from .fv_regex import compile_js
 from .jsvalues import js_string
 
 __all__ = [
+    "INVALID_DATE",
     "JS_SPACES",
     "MAX_DEPTH",
     "NO",
@@ -45,6 +46,16 @@ class _Missing:
 
 
 NO: Any = _Missing()
+
+
+class _InvalidDate:
+    """JavaScript's ``new Date(NaN)``: what a failed ``date`` conversion leaves in the params (JSON: ``null``)."""
+
+    def __repr__(self) -> str:
+        return "Invalid Date"
+
+
+INVALID_DATE: Any = _InvalidDate()
 Err = tuple[str, Any, Any]  # one FV error before formatting: (type, expected, actual), NO where FV leaves it out
 
 TYPES = frozenset(
@@ -145,6 +156,8 @@ def js_str(value: Any) -> str:
     """``String(value)`` as JS prints it in messages and joins (``null`` prints as an empty string)."""
     if value is None or value is NO:
         return ""
+    if value is INVALID_DATE:
+        return "Invalid Date"
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
