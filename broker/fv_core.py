@@ -156,15 +156,20 @@ def _number(rule: Rule, partial: bool) -> CoreSchema | None:
     int_bounds = {key: math.ceil(value) if key == "ge" else math.floor(value) if key == "le" else value
                   for key, value in float_bounds.items()}  # fmt: skip
     integer = 1 if o.get("integer") else None
-    int_bounds.setdefault("ge", -_INT_LIMIT)
-    int_bounds.setdefault("le", _INT_LIMIT)
-    int_bounds["ge"], int_bounds["le"] = max(int_bounds["ge"], -_INT_LIMIT), min(int_bounds["le"], _INT_LIMIT)
-    int_schema = core_schema.int_schema(strict=True, **int_bounds)
+    # machine-size ints first (bounds pydantic-core compares natively), then the big ones a double can hold
+    small, big = dict(int_bounds), dict(int_bounds)
+    small["ge"], small["le"] = max(small.get("ge", -(2**63)), -(2**63)), min(small.get("le", 2**63 - 1), 2**63 - 1)
+    big["ge"], big["le"] = max(big.get("ge", -_INT_LIMIT), -_INT_LIMIT), min(big.get("le", _INT_LIMIT), _INT_LIMIT)
     float_schema = core_schema.float_schema(
         strict=True, allow_inf_nan=False, multiple_of=integer, **float_bounds
     )
     schema = core_schema.union_schema(
-        [(int_schema, f"{INTERNAL}int"), (float_schema, f"{INTERNAL}float")], mode="left_to_right"
+        [
+            (core_schema.int_schema(strict=True, **small), f"{INTERNAL}int"),
+            (core_schema.int_schema(strict=True, **big), f"{INTERNAL}bigint"),
+            (float_schema, f"{INTERNAL}float"),
+        ],
+        mode="left_to_right",
     )
     if o.get("convert"):
         schema = core_schema.no_info_before_validator_function(to_number, schema)
