@@ -369,6 +369,8 @@ def check_array(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
 
 
 def check_object(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
+    if isinstance(value, datetime) or value is INVALID_DATE:  # typeof a Date is "object", with no keys
+        value = {}
     if not isinstance(value, dict):
         return value, [("object", NO, value)]
     o, size, errors = rule.opts, len(value), []

@@ -80,9 +80,8 @@ def _after(rule: Rule, schema: CoreSchema) -> CoreSchema:
 
 
 def _presence(rule: Rule, schema: CoreSchema, with_default: bool) -> CoreSchema:
-    """FV's required check: ``None`` passes if optional/nullable; a default replaces absent (and ``None``)."""
-    if rule.type == "forbidden":
-        return schema
+    """FV's required check: ``None`` passes if optional/nullable; a default replaces absent (and ``None``),
+    even for an optional or forbidden rule."""
     if rule.default is not NO:
         inner = core_schema.nullable_schema(schema)
         if not rule.nullable:
@@ -96,6 +95,8 @@ def _presence(rule: Rule, schema: CoreSchema, with_default: bool) -> CoreSchema:
         if callable(rule.default):
             return core_schema.with_default_schema(inner, default_factory=rule.default)
         return core_schema.with_default_schema(inner, default=rule.default)
+    if rule.type == "forbidden":
+        return schema
     if rule.optional or rule.nullable:
         return core_schema.nullable_schema(schema)
     return schema

@@ -16,6 +16,7 @@ Deliberate differences from FV 1.19 (all listed in ``docs/validator.md``):
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from .fv_checks import CHECKERS
@@ -106,10 +107,12 @@ def _present(rule: Rule, value: Any, path: str, errors: Errors, partial: bool = 
     share one value, so a failed alternative's changes are seen by the next one.
     """
     if value is NO or value is None:
-        if rule.type == "forbidden" or rule.optional or (value is NO and partial) or (value is None and rule.nullable):
+        if (value is NO and partial) or (value is None and rule.nullable):
             return value
-        if rule.default is not NO:
+        if rule.default is not NO:  # before ``optional`` and ``forbidden``, as in FV
             return rule.default_value()
+        if rule.optional or rule.type == "forbidden":
+            return value
         errors.append(fv_error(rule, path, ("required", NO, None)))
         return value
     return _check(rule, value, path, errors)
@@ -130,6 +133,9 @@ def _check(rule: Rule, value: Any, path: str, errors: Errors) -> Any:
 
 
 def _object(rule: Rule, value: Any, path: str, errors: Errors, partial: bool = False) -> Any:
+    if isinstance(value, datetime) or value is INVALID_DATE:  # a JavaScript Date is an object without keys
+        _object(rule, {}, path, errors, partial)
+        return value
     if not isinstance(value, dict) or rule.props is None:
         errors.extend(fv_error(rule, path, item) for item in CHECKERS["object"](rule, value)[1])
         return value

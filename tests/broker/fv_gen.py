@@ -112,13 +112,12 @@ def rule(rng: random.Random, depth: int = 0) -> Any:
         if rng.random() < 0.5:
             return alternatives
         schema["rules"] = alternatives
-    roll = rng.random()
-    if roll < 0.15:
-        schema["optional"] = True
-    elif roll < 0.25:
-        schema["nullable"] = True
-    elif roll < 0.32 and kind in ("string", "number", "boolean", "array"):
-        schema["default"] = {"string": "dflt", "number": 7, "boolean": True, "array": [1]}[kind]
+    if rng.random() < 0.18:
+        schema["optional"] = rng.random() < 0.85
+    if rng.random() < 0.14:
+        schema["nullable"] = rng.random() < 0.85
+    if rng.random() < 0.1:
+        schema["default"] = {"string": "dflt", "number": 7, "boolean": True, "array": [1]}.get(kind, "dflt")
     if kind == "object" and "props" in schema and rng.random() < 0.15:
         extra = {key: value for key, value in schema.items() if key not in ("type", "props")}
         if not extra or rng.random() < 0.5:  # FV's {"$$type": "object|...", ...props} form
