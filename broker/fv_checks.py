@@ -13,9 +13,10 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from .fv_dates import to_date
 from .fv_regex import js_test
 from .fv_rules import INVALID_DATE, JS_SPACES, NO, Err, Rule, is_number, js_eq, js_in, js_number, js_str
 
@@ -53,12 +54,6 @@ _NUMBER_CHECKS = (
 )
 _SPACES = JS_SPACES
 _TRUE, _FALSE = ("true", "1", "on"), ("false", "0", "off")
-_MAX_DATE_MS = 8.64e15  # JavaScript's Date range: ±100,000,000 days around the epoch
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ISO_DATE = re.compile(
-    r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"
-    r"(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
-)
 _is_number = is_number
 
 
@@ -188,52 +183,10 @@ def check_boolean(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     return value, [] if isinstance(value, bool) else [("boolean", NO, orig)]
 
 
-def _from_ms(ms: float) -> Any:
-    """``new Date(ms)``: whole milliseconds since the epoch, UTC; ``None`` outside JavaScript's (or Python's)
-    range."""
-    if not math.isfinite(ms) or abs(ms) > _MAX_DATE_MS:
-        return None
-    try:
-        return _EPOCH + timedelta(milliseconds=math.trunc(ms))
-    except OverflowError:  # before year 1 or after 9999: valid in JavaScript, not in Python
-        return None
-
-
-def _parse_date(text: str) -> Any:
-    """``new Date(text)`` for ECMAScript's ISO 8601 forms only; a form without an offset is read as UTC."""
-    if not _ISO_DATE.fullmatch(text):
-        return None
-    day, sep, time = text.partition("T")
-    text = day + "-01" * (2 - day.count("-")) + sep + time  # "2020" and "2020-05" are the first day
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _to_date(value: Any) -> Any:
-    """FV's ``convert``: ``new Date(value.length && !isNaN(+value) ? +value : value)``; the value unchanged if
-    that is an invalid date."""
-    if isinstance(value, str | list) and len(value):
-        number = js_number(js_str(value), infinity=True)
-        if number is not None:
-            value = number  # a numeric string or list: epoch milliseconds (Infinity: an invalid date)
-    if isinstance(value, bool):
-        value = int(value)
-    if isinstance(value, int | float):
-        date = _from_ms(value) if _is_number(value) else None
-    elif isinstance(value, str | list):
-        date = _parse_date(js_str(value))
-    else:
-        date = None
-    return value if date is None else date
-
-
 def check_date(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     orig = value
     if rule.opts.get("convert") and not isinstance(value, datetime):
-        value = _to_date(value)
+        value = to_date(value)
         if not isinstance(value, datetime):  # FV leaves an invalid Date behind (seen by a later alternative)
             return INVALID_DATE, [("date", NO, orig)]
     return value, [] if isinstance(value, datetime) else [("date", NO, orig)]

@@ -83,7 +83,7 @@ def _presence(rule: Rule, schema: CoreSchema, with_default: bool) -> CoreSchema:
     """FV's required check: ``None`` passes if optional/nullable; a default replaces absent (and ``None``),
     even for an optional or forbidden rule."""
     if rule.default is not NO:
-        inner = core_schema.nullable_schema(schema)
+        inner: CoreSchema = core_schema.nullable_schema(schema)
         if not rule.nullable:
 
             def none_to_default(value: Any) -> Any:
@@ -164,7 +164,7 @@ def _number(rule: Rule, partial: bool) -> CoreSchema | None:
     float_schema = core_schema.float_schema(
         strict=True, allow_inf_nan=False, multiple_of=integer, **float_bounds
     )
-    schema = core_schema.union_schema(
+    schema: CoreSchema = core_schema.union_schema(
         [
             (core_schema.int_schema(strict=True, **small), f"{INTERNAL}int"),
             (core_schema.int_schema(strict=True, **big), f"{INTERNAL}bigint"),
@@ -264,7 +264,7 @@ def _array(rule: Rule, partial: bool) -> CoreSchema | None:
         return _reference(rule)  # FV leaves a hole (None) where pydantic-core would drop the item
     low, high = _bounds(o)
     items = build(rule.items) if rule.items is not None else None
-    schema = core_schema.list_schema(items, strict=True, min_length=low, max_length=high)
+    schema: CoreSchema = core_schema.list_schema(items, strict=True, min_length=low, max_length=high)
     if "contains" in o or o.get("unique") or o.get("enum") is not None:
         schema = _after(rule, schema)
     if o.get("convert"):

@@ -137,19 +137,21 @@ def js_number(text: str, infinity: bool = False) -> int | float | None:
     low = s.lower()
     for prefix, base in (("0x", 16), ("0o", 8), ("0b", 2)):
         if low.startswith(prefix):
+            if not s[2:].isalnum():
+                return None
             try:
-                number = int(s[2:], base) if s[2:].isalnum() else math.nan
+                whole = int(s[2:], base)
             except ValueError:
                 return None
-            return None if number is math.nan else number if is_number(number) else overflow
+            return whole if is_number(whole) else overflow
     try:
-        number = float(s)
+        real = float(s)
     except ValueError:
         return None
-    if math.isnan(number) or (math.isinf(number) and s.lstrip("+-").lower() in ("inf", "infinity")
-                              and s.lstrip("+-") != "Infinity"):
+    if math.isnan(real) or (math.isinf(real) and s.lstrip("+-").lower() in ("inf", "infinity")
+                            and s.lstrip("+-") != "Infinity"):
         return None
-    return overflow if math.isinf(number) else number
+    return overflow if math.isinf(real) else real
 
 
 def js_str(value: Any) -> str:

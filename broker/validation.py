@@ -9,7 +9,7 @@ which rebuilds FV's errors from the rule tree (see ``fv_core`` for the layout of
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from typing import Any
 
 from pydantic import BaseModel
@@ -124,7 +124,7 @@ def _model_error(error: Any) -> dict[str, Any]:
     context = error.get("ctx") or {}
     expected = context.get(_EXPECTED_FROM.get(kind, ""), NO)
     actual = None if kind == "required" else error.get("input")
-    if kind in ("stringMin", "stringMax", "arrayMin", "arrayMax") and hasattr(actual, "__len__"):
+    if kind in ("stringMin", "stringMax", "arrayMin", "arrayMax") and isinstance(actual, Sized):
         actual = len(actual)
     return fv_error(None, path, (kind, expected, actual))
 
@@ -175,6 +175,8 @@ def _model_fields_schema(model: type[BaseModel]) -> core_schema.CoreSchema:
 
 
 def _compile_model(model: type[BaseModel], partial: bool) -> Check:
+    validate: Callable[[Any], Any]
+    dump: Callable[[Any], Any]
     if partial:
         schema = _model_fields_schema(model)
         validate, dump = SchemaValidator(schema).validate_python, SchemaSerializer(schema).to_python
