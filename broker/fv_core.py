@@ -254,6 +254,13 @@ def _converts(rule: Rule) -> bool:
     return any(_converts(child) for child in children)
 
 
+def _changes_in_place(rule: Rule) -> bool:
+    """Whether the rule may change an object or array it is given, even when it fails (FV works in place)."""
+    if rule.type == "multi":
+        return any(_changes_in_place(alt) for alt in rule.alternatives or [])
+    return rule.type in ("object", "array") and _converts(rule)
+
+
 def _wrap_in_list(value: Any) -> Any:
     return value if isinstance(value, list) or value is None else [value]
 
@@ -275,7 +282,7 @@ def _array(rule: Rule, partial: bool) -> CoreSchema | None:
 def _multi(rule: Rule, partial: bool) -> CoreSchema | None:
     """Alternatives are tried left to right; the first that passes gives the (converted) value, as in FV."""
     alternatives = rule.alternatives or []
-    if any(alt.type in ("object", "array") and _converts(alt) for alt in alternatives[:-1]):
+    if any(_changes_in_place(alt) for alt in alternatives[:-1]):
         return _reference(rule)  # FV changes the value in place: a failed alternative's changes stay
     choices = [(_value(alt), f"{ALT}{index}") for index, alt in enumerate(alternatives)]
     union = core_schema.union_schema(choices, mode="left_to_right")  # type: ignore[arg-type]

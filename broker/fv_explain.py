@@ -139,7 +139,7 @@ def _object(rule: Rule, value: Any, path: str, errors: Errors, partial: bool = F
     if not isinstance(value, dict) or rule.props is None:
         errors.extend(fv_error(rule, path, item) for item in CHECKERS["object"](rule, value)[1])
         return value
-    before, out = len(errors), value
+    out = value
     for key, prop in rule.props.items():
         new = _present(prop, out.get(key, NO), join_path(path, key), errors, partial)
         if new is not NO or key in out:  # FV assigns undefined: the key stays (and counts) until the end
@@ -153,7 +153,7 @@ def _object(rule: Rule, value: Any, path: str, errors: Errors, partial: bool = F
         else:  # deliberate: at the root, name each unknown key
             for key in extras:  # FV's message, with the field it leaves empty
                 errors.append({**fv_error(rule, "", ("objectStrict", allowed, str(key))), "field": str(key)})
-    elif extras and strict == "remove" and len(errors) == before:
+    elif extras and strict == "remove" and not errors:  # FV: no error so far in the whole check (or alternative)
         for key in extras:
             del out[key]
     errors.extend(fv_error(rule, path, item) for item in CHECKERS["object"](rule, out)[1])

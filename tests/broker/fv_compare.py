@@ -32,6 +32,8 @@ def _plain(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if isinstance(value, list):
         return [_plain(item) for item in value]
+    if value == {"$date": None}:  # an invalid Date: JSON sends null, and so do we
+        return None
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     return value
