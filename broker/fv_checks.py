@@ -1,10 +1,10 @@
 """fastest-validator's checks written out in Python, one function per rule type.
 
 The compiled pydantic-core validators decide pass/fail on the hot path. These functions are the reference:
-they run as the validator where no native core schema expresses FV's semantics, and on failure they are re-run
-to *explain* the value with FV's exact error list (all failing checks of a value, not just the first one).
+they run as the validator where no native core schema expresses FV's semantics, and ``fv_explain`` calls them
+to re-check a failing value with FV's exact error list (all failing checks of a value, not just the first).
 Each returns ``(new_value, errors)`` where an error is ``(type, expected, actual)``; container rules only
-check the container itself, their children are validated (and explained) on their own.
+check the container itself (``fv_explain`` walks the children).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .fv_dates import to_date
 from .fv_regex import js_test
 from .fv_rules import INVALID_DATE, JS_SPACES, NO, Err, Rule, is_number, js_eq, js_in, js_number, js_str
 
-__all__ = ["CHECKERS", "explain", "to_number"]
+__all__ = ["CHECKERS", "to_number", "units"]
 
 Checker = Callable[[Rule, Any], tuple[Any, list[Err]]]
 
@@ -346,11 +346,3 @@ CHECKERS: dict[str, Checker] = {
     "uuid": check_uuid,
 }  # fmt: skip
 
-
-def explain(rule: Rule, value: Any, in_alternative: bool = False) -> list[Err]:
-    """Every FV error for ``value`` under ``rule`` (a present ``None`` is FV's ``null``)."""
-    if value is None and rule.type != "forbidden":
-        if not in_alternative and (rule.optional or rule.nullable or rule.default is not NO):
-            return []
-        return [("required", NO, None)]
-    return CHECKERS[rule.type](rule, value)[1]

@@ -2,11 +2,12 @@
 
 Native core schemas are used wherever they match FV exactly (strict scalars, length bounds, number bounds,
 typed dicts that keep unknown keys), so a valid call never enters Python. Where FV's semantics have no native
-equivalent, the rule's Python checker (``fv_checks``) runs as a function validator. Any failure raises a
-marker error: the real FV errors are recomputed from the rule tree by ``validation.map_errors``.
+equivalent, the rule's Python checker (``fv_checks``) runs as a function validator, or the whole rule is
+checked by the Python reference (``fv_explain``: FV's in-place changes, removed keys). Any failure raises a
+marker error: ``validation`` then re-checks the params with the reference, which gives FV's errors.
 
-Labels this module adds to error locations all start with ``INTERNAL``: ``ALT + i`` marks alternative ``i`` of
-a multi rule; the others are the int/float branches of a number and mean nothing for paths.
+This schema may be stricter than FV (the reference then decides), never looser. Union branch labels start
+with ``INTERNAL`` (``ALT + i`` is alternative ``i`` of a multi rule).
 """
 
 from __future__ import annotations
