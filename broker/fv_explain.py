@@ -21,14 +21,17 @@ from typing import Any
 
 from .fv_checks import CHECKERS
 from .fv_messages import fv_error
-from .fv_rules import INVALID_DATE, NO, Rule, join_path
+from .fv_rules import INVALID_DATE, NO, Err, Rule, join_path
 
 __all__ = ["check_rule", "run"]
 
-Errors = list[dict[str, Any]]
+# An error found but not yet formatted: FV formats its messages once the whole check is done, so a value
+# changed in place afterwards (an array whose items were trimmed) is printed changed. (rule, path, error, field)
+Found = tuple[Rule, str, Err, str]
+Errors = list[Found]
 
 
-def run(root: Rule, params: Any, partial: bool = False) -> tuple[Any, Errors]:
+def run(root: Rule, params: Any, partial: bool = False) -> tuple[Any, list[dict[str, Any]]]:
     """``(converted params, FV's errors)`` for ``params`` under ``root``; no errors means valid.
 
     ``partial`` makes every top-level field of an object root optional, without defaults (as ``compile``).
@@ -38,7 +41,16 @@ def run(root: Rule, params: Any, partial: bool = False) -> tuple[Any, Errors]:
         value = _object(root, _copy(params), "", errors, partial=True)
     else:
         value = _present(root, _copy(params), "", errors)
-    return (None if value is NO or value is INVALID_DATE else _strip(value)), errors
+    rendered = [_render(found) for found in errors]  # before ``_strip``: JavaScript prints what it holds
+    return (None if value is NO or value is INVALID_DATE else _strip(value)), rendered
+
+
+def _render(found: Found) -> dict[str, Any]:
+    rule, path, error, field = found
+    entry = fv_error(rule, path, error)
+    if field != path:  # a root $$strict error: FV's message, with the unknown key as the field
+        entry["field"] = field
+    return entry
 
 
 def check_rule(rule: Rule, value: Any) -> tuple[Any, Errors]:
@@ -113,7 +125,7 @@ def _present(rule: Rule, value: Any, path: str, errors: Errors, partial: bool = 
             return rule.default_value()
         if rule.optional or rule.type == "forbidden":
             return value
-        errors.append(fv_error(rule, path, ("required", NO, None)))
+        errors.append((rule, path, ("required", NO, None), path))
         return value
     return _check(rule, value, path, errors)
 
@@ -128,7 +140,7 @@ def _check(rule: Rule, value: Any, path: str, errors: Errors) -> Any:
     if rule.type == "forbidden" and rule.opts.get("remove"):
         return NO
     value, found = CHECKERS[rule.type](rule, value)
-    errors.extend(fv_error(rule, path, item) for item in found)
+    errors.extend((rule, path, item, path) for item in found)
     return value
 
 
@@ -137,7 +149,7 @@ def _object(rule: Rule, value: Any, path: str, errors: Errors, partial: bool = F
         _object(rule, {}, path, errors, partial)
         return value
     if not isinstance(value, dict) or rule.props is None:
-        errors.extend(fv_error(rule, path, item) for item in CHECKERS["object"](rule, value)[1])
+        errors.extend((rule, path, item, path) for item in CHECKERS["object"](rule, value)[1])
         return value
     out = value
     for key, prop in rule.props.items():
@@ -149,20 +161,20 @@ def _object(rule: Rule, value: Any, path: str, errors: Errors, partial: bool = F
     if extras and strict is True:
         allowed = ", ".join(rule.props)
         if path:
-            errors.append(fv_error(rule, path, ("objectStrict", allowed, ", ".join(map(str, extras)))))
+            errors.append((rule, path, ("objectStrict", allowed, ", ".join(map(str, extras))), path))
         else:  # deliberate: at the root, name each unknown key
             for key in extras:  # FV's message, with the field it leaves empty
-                errors.append({**fv_error(rule, "", ("objectStrict", allowed, str(key))), "field": str(key)})
+                errors.append((rule, "", ("objectStrict", allowed, str(key)), str(key)))
     elif extras and strict == "remove" and not errors:  # FV: no error so far in the whole check (or alternative)
         for key in extras:
             del out[key]
-    errors.extend(fv_error(rule, path, item) for item in CHECKERS["object"](rule, out)[1])
+    errors.extend((rule, path, item, path) for item in CHECKERS["object"](rule, out)[1])
     return out
 
 
 def _array(rule: Rule, value: Any, path: str, errors: Errors) -> Any:
     value, found = CHECKERS["array"](rule, value)
-    errors.extend(fv_error(rule, path, item) for item in found)
+    errors.extend((rule, path, item, path) for item in found)
     if not isinstance(value, list) or rule.items is None:
         return value
     for index, item in enumerate(value):

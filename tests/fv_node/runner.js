@@ -5,6 +5,7 @@
 //   {"ok": true, "value": <params after FV>}      passed (FV converts and fills defaults in place)
 //   {"ok": false, "errors": [[type, field], ...]} failed (a root objectStrict: [type, null, "unknown, keys"])
 //   {"crash": "<message>"}                        the check itself threw
+// With "messages": true in the request, each error is [type, field, message].
 // A value FV leaves as a Date is sent as {"$date": <ISO string or null>}.
 const path = require("path");
 const readline = require("readline");
@@ -14,7 +15,7 @@ const v = new Validator();
 Date.prototype.toJSON = function () { return { $date: isNaN(this.getTime()) ? null : this.toISOString() }; };
 
 function answer(line) {
-	const { schema, params } = JSON.parse(line);
+	const { schema, params, messages } = JSON.parse(line);
 	let check;
 	try {
 		check = v.compile(schema);
@@ -24,6 +25,7 @@ function answer(line) {
 	try {
 		const res = check(params);
 		if (res === true) return { ok: true, value: params === undefined ? null : params };
+		if (messages) return { ok: false, errors: res.map(e => [e.type, e.field === undefined ? null : e.field, e.message]) };
 		return { ok: false, errors: res.map(e => e.field === undefined && e.type === "objectStrict"
 			? [e.type, null, e.actual] : [e.type, e.field === undefined ? null : e.field]) };
 	} catch (err) {
