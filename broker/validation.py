@@ -3,8 +3,9 @@
 ``Validator().compile(schema)`` turns an FV schema (or a pydantic model class) into a ``check(params)`` that
 returns the validated, possibly converted params or raises ``ValidationError`` whose ``data`` is FV's error
 list (``{type, message, field, expected?, actual}``). The schema is compiled once into a
-``pydantic_core.SchemaValidator``, so a valid call costs about a microsecond; only failures run Python code,
-which rebuilds FV's errors from the rule tree (see ``fv_core`` for the layout of error locations).
+``pydantic_core.SchemaValidator``, so a valid call costs about a microsecond; only failures run Python code:
+the Python reference of FV's check (``fv_explain``) re-checks the params and gives FV's errors. How far this
+agrees with fastest-validator 1.19, and where it differs on purpose: docs/validator.md.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class Validator:
             raise
         except SchemaError as exc:  # a rule value pydantic-core rejects that the FV checks let through
             raise ServiceSchemaError(f"Invalid validator schema: {exc}") from None
-        except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+        except Exception as exc:  # anything else a garbage schema makes Python raise: still a schema error
             raise ServiceSchemaError(f"Invalid validator schema: {type(exc).__name__}: {exc}") from None
         return _checker(root, validate, partial)
 
@@ -63,11 +64,11 @@ def _checker(root: Rule, validate: Check, partial: bool) -> Check:
     def check(params: Any) -> Any:
         try:
             return validate(params)
-        except Exception:
+        except Exception:  # CoreValidationError, or anything a hostile value made pydantic-core raise
             pass
         try:
             value, errors = run(root, params, partial)
-        except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+        except Exception as exc:  # params that cannot be checked at all (nested past Python's recursion limit)
             problem = {"type": "invalid", "message": f"The parameters cannot be validated: {type(exc).__name__}.",
                        "field": "", "actual": None}  # fmt: skip
             raise ValidationError("Parameters validation error!", data=[problem]) from None
