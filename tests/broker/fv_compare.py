@@ -90,6 +90,28 @@ def _same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
+def message_mismatch(schema: Any, params: Any, fv: dict[str, Any]) -> str | None:
+    """Where FV and we report the same ``(type, field)``, the messages must be FV's, word for word.
+
+    Skipped for schemas with dates (JavaScript prints a Date with ``toString()``, in the server's time zone).
+    """
+    if fv.get("ok") is not False or "date" in json.dumps(schema):
+        return None
+    try:
+        V.compile(copy.deepcopy(schema))(copy.deepcopy(params))
+        return None
+    except ValidationError as exc:
+        ours_ = {}
+        for error in exc.data:
+            ours_.setdefault((error["type"], error["field"]), set()).add(error["message"])
+    except Exception:  # crashes are mismatch()'s business
+        return None
+    for kind, field, message in fv["errors"]:
+        if (kind, field) in ours_ and message not in ours_[(kind, field)]:
+            return f"message for {(kind, field)}: FV {message!r}, we {sorted(ours_[(kind, field)])!r}"
+    return None
+
+
 def _unsafe_int(value: Any) -> bool:
     """Whether ``value`` holds an int JavaScript would round (past 2**53, short of Infinity)."""
     stack = [value]

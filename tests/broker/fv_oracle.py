@@ -63,14 +63,16 @@ class Oracle:
         except OSError as exc:
             raise Unavailable(f"cannot start node: {exc}") from None
 
-    def run(self, cases: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
-        """FV's answer for each ``(schema, params)``: ``{"compile"}``, ``{"ok", "value"}``, ``{"ok", "errors"}``."""
+    def run(self, cases: list[tuple[Any, Any]], messages: bool = False) -> list[dict[str, Any]]:
+        """FV's answer for each ``(schema, params)``: ``{"compile"}``, ``{"ok", "value"}``, ``{"ok", "errors"}``
+        (with ``messages``, each error is ``[type, field, message]``)."""
         assert self.process.stdin is not None and self.process.stdout is not None
         answers: list[dict[str, Any]] = []
         for start in range(0, len(cases), CHUNK):
             chunk = cases[start : start + CHUNK]
             for schema, params in chunk:
-                self.process.stdin.write(json.dumps({"schema": schema, "params": params}) + "\n")
+                line = {"schema": schema, "params": params, "messages": messages}
+                self.process.stdin.write(json.dumps(line) + "\n")
             self.process.stdin.flush()
             for _ in chunk:
                 line = self.process.stdout.readline()

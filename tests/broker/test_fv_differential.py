@@ -66,6 +66,15 @@ def test_we_agree_with_fastest_validator(oracle, seed):
     assert not bad, f"seed {seed}: {len(bad)} of {CASES} disagree, e.g.\n" + "\n".join(bad[:5])
 
 
+def test_messages_are_fastest_validators_word_for_word(oracle):
+    """Node.js callers match on FV's messages: for every error both sides report, the text is the same."""
+    cases = _cases(20261202, CASES // 2)
+    answers = oracle.run(cases, messages=True)
+    bad = [f"{schema!r} | {params!r}\n    {problem}" for (schema, params), answer in zip(cases, answers)
+           if (problem := fv_compare.message_mismatch(schema, params, answer)) is not None]  # fmt: skip
+    assert not bad, f"{len(bad)} differ, e.g.\n" + "\n".join(bad[:5])
+
+
 def test_the_oracle_sees_the_documented_examples(oracle):
     """The runner really is FV 1.19: the examples from the issue, answered the JavaScript way."""
     answers = oracle.run([
