@@ -150,3 +150,12 @@ def test_deeply_nested_and_cyclic_params():
         only_validation_errors(check, {"a": deep})
         only_validation_errors(check, {"a": cyclic})
         only_validation_errors(check, cyclic)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.text(alphabet="ab.^$[]()\\/?*+{}|-dswSDWkbn<>=!:0123😀\n", max_size=12),
+       flags=st.sampled_from(["", "i", "m", "s", "g", "ims", "x"]), text=st.text(max_size=6))
+def test_any_pattern_compiles_or_is_refused_and_any_text_checks_cleanly(pattern, flags, text):
+    check = compiles_or_refuses({"s": {"type": "string", "pattern": pattern, "patternFlags": flags}})
+    if check is not None:
+        only_validation_errors(check, {"s": text})
