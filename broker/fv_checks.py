@@ -97,6 +97,8 @@ def to_number(value: Any) -> Any:
 
     A list converts through its string form as in JavaScript (``[]`` → 0, ``["5"]`` → 5, ``[1, 2]`` → NaN).
     """
+    if type(value) is int or type(value) is float:  # the common case first: it runs on every valid call
+        return value
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, str | list):
