@@ -1,10 +1,10 @@
 """fastest-validator's checks written out in Python, one function per rule type.
 
 The compiled pydantic-core validators decide pass/fail on the hot path. These functions are the reference:
-they run as the validator where no native core schema expresses FV's semantics, and on failure they are re-run
-to *explain* the value with FV's exact error list (all failing checks of a value, not just the first one).
+they run as the validator where no native core schema expresses FV's semantics, and ``fv_explain`` calls them
+to re-check a failing value with FV's exact error list (all failing checks of a value, not just the first).
 Each returns ``(new_value, errors)`` where an error is ``(type, expected, actual)``; container rules only
-check the container itself, their children are validated (and explained) on their own.
+check the container itself (``fv_explain`` walks the children).
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from .fv_rules import NO, Err, Rule, js_eq, js_in, js_number, js_str
+from .fv_dates import to_date
+from .fv_regex import js_test
+from .fv_rules import INVALID_DATE, JS_SPACES, NO, Err, Rule, is_number, js_eq, js_in, js_number, js_str
 
-__all__ = ["CHECKERS", "explain", "to_number"]
+__all__ = ["CHECKERS", "to_number", "units"]
 
 Checker = Callable[[Rule, Any], tuple[Any, list[Err]]]
 
@@ -30,14 +31,18 @@ _STRING_CLASSES = (
     ("alphanum", "stringAlphanum", re.compile(r"[a-zA-Z0-9]+")),
     ("alphadash", "stringAlphadash", re.compile(r"[a-zA-Z0-9_-]+")),
     ("hex", "stringHex", re.compile(r"(?:[0-9a-fA-F]{2})+")),
-    ("base64", "stringBase64", re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")),
+    # FV's pattern lets a backslash into the first two groups (its source escapes it twice)
+    ("base64", "stringBase64", re.compile(r"(?:[A-Za-z0-9+\\/]{4})*(?:[A-Za-z0-9+\\/]{2}==|[A-Za-z0-9+/]{3}=)?")),
 )
-_EMAIL_QUICK = re.compile(r"\S+@\S+\.\S+")
+_S = "[" + re.escape(JS_SPACES) + "]"  # JavaScript's \s
+_NOT_S = "[^" + re.escape(JS_SPACES) + "]"  # JavaScript's \S
+_EMAIL_QUICK = re.compile(f"{_NOT_S}+@{_NOT_S}+\\.{_NOT_S}+")
 _EMAIL_PRECISE = re.compile(
-    r'(?:[^<>()\[\]\\.,;:\s@"]+(?:\.[^<>()\[\]\\.,;:\s@"]+)*|".+")'
+    '(?:[^<>()\\[\\]\\\\.,;:@"' + re.escape(JS_SPACES) + ']+(?:\\.[^<>()\\[\\]\\\\.,;:@"' + re.escape(JS_SPACES)
+    + ']+)*|"[^\\n\\r\\u2028\\u2029]+")'
     r"@(?:\[[0-9]{1,3}(?:\.[0-9]{1,3}){3}\]|(?:[a-zA-Z0-9-]+\.)+[a-zA-Z]{2,})"
 )
-_URL = re.compile(r"https?://\S+")
+_URL = re.compile(f"https?://{_NOT_S}+")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}|0{8}(-0{4}){3}-0{12}")
 _FLAG_LETTERS = (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL))
 _LENGTH_CHECKS = (("min", "Min", operator.lt), ("max", "Max", operator.gt), ("length", "Length", operator.ne))
@@ -47,22 +52,35 @@ _NUMBER_CHECKS = (
     ("equal", "numberEqual", operator.ne),
     ("notEqual", "numberNotEqual", operator.eq),
 )
-# Unicode White_Space, what pydantic-core's strip removes (``str.strip()`` would also remove \x1c-\x1f).
-_SPACES = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
+_SPACES = JS_SPACES
 _TRUE, _FALSE = ("true", "1", "on"), ("false", "0", "off")
+_is_number = is_number
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def units(text: str) -> int:
+    """``text.length`` in JavaScript: UTF-16 code units ("😀" is 2), lone surrogates counting 1."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _joined(values: Any) -> str:
     return ", ".join(js_str(value) for value in values)
 
 
-def _pattern_text(pattern: re.Pattern[str]) -> str:
-    flags = "".join(letter for letter, flag in _FLAG_LETTERS if pattern.flags & flag)
-    return f"/{pattern.pattern}/{flags}"
+def _pattern_text(rule: Rule) -> str:
+    """The pattern as JavaScript prints a RegExp (``/source/flags``)."""
+    if rule.js_pattern:
+        flags = "".join(letter for letter in "dgimsuy" if letter in rule.opts.get("patternFlags", ""))
+        return f"/{rule.opts['pattern']}/{flags}"
+    assert rule.pattern is not None
+    flags = "".join(letter for letter, flag in _FLAG_LETTERS if rule.pattern.flags & flag)
+    return f"/{rule.pattern.pattern}/{flags}"
+
+
+def _matches(rule: Rule, text: str) -> bool:
+    assert rule.pattern is not None
+    return js_test(rule.pattern, text) if rule.js_pattern else rule.pattern.search(text) is not None
 
 
 def _length_errors(opts: dict[str, Any], size: int, prefix: str) -> list[Err]:
@@ -75,19 +93,27 @@ def _length_errors(opts: dict[str, Any], size: int, prefix: str) -> list[Err]:
 
 
 def to_number(value: Any) -> Any:
-    """FV's ``convert`` for numbers (``Number(value)``); a value it cannot convert is returned unchanged."""
+    """FV's ``convert`` for numbers (``Number(value)``); a value it cannot convert is returned unchanged.
+
+    A list converts through its string form as in JavaScript (``[]`` → 0, ``["5"]`` → 5, ``[1, 2]`` → NaN).
+    """
+    if type(value) is int or type(value) is float:  # the common case first: it runs on every valid call
+        return value
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, str):
-        number = js_number(value)
+    if isinstance(value, str | list):
+        number = js_number(value if isinstance(value, str) else js_str(value))
         return value if number is None else number
     return value
 
 
 def _pad(text: str, width: int, char: str, left: bool) -> str:
-    if len(text) >= width:
+    """``padStart``/``padEnd``: widths in UTF-16 units, so an emoji pad may be cut in half, as in JavaScript."""
+    missing = width - units(text)
+    if missing <= 0:
         return text
-    fill = (char * width)[: width - len(text)]
+    encoded = (char * missing).encode("utf-16-le", "surrogatepass")[: 2 * missing]
+    fill = encoded.decode("utf-16-le", "surrogatepass")
     return fill + text if left else text + fill
 
 
@@ -108,18 +134,17 @@ def check_string(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
         value = _pad(value, o["padStart"], o.get("padChar", " "), left=True)
     if o.get("padEnd"):
         value = _pad(value, o["padEnd"], o.get("padChar", " "), left=False)
-    if o.get("lowercase") or o.get("localeLowercase"):
-        value = value.lower()
-    if o.get("uppercase") or o.get("localeUppercase"):
-        value = value.upper()
-    size, errors = len(value), []
+    for key in ("lowercase", "uppercase", "localeLowercase", "localeUppercase"):  # FV's order
+        if o.get(key):
+            value = value.upper() if key.endswith(("uppercase", "Uppercase")) else value.lower()
+    size, errors = units(value), []
     if o.get("empty") is False and size == 0:
         errors.append(("stringEmpty", NO, value))
     elif o.get("empty") is True and size == 0:
         return value, errors
     errors.extend(_length_errors(o, size, "string"))
-    if rule.pattern is not None and not rule.pattern.search(value):
-        errors.append(("stringPattern", _pattern_text(rule.pattern), orig))
+    if rule.pattern is not None and not _matches(rule, value):
+        errors.append(("stringPattern", _pattern_text(rule), orig))
     if o.get("contains") is not None and o["contains"] not in value:
         errors.append(("stringContains", o["contains"], orig))
     if o.get("enum") is not None and value not in o["enum"]:
@@ -137,13 +162,12 @@ def check_number(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     if o.get("convert"):
         value = to_number(value)
     if not _is_number(value):
-        return value, [("number", NO, orig)]
+        # a failed conversion leaves NaN behind, as FV's ``Number()`` does (seen by a later multi alternative)
+        return (math.nan if o.get("convert") and not isinstance(value, int | float) else value), [("number", NO, orig)]
     errors = [(kind, o[key], orig) for key, kind, failed in _NUMBER_CHECKS
               if o.get(key) is not None and failed(value, o[key])]  # fmt: skip
     if o.get("integer") and value % 1 != 0:
         errors.append(("numberInteger", NO, orig))
-    if o.get("step") is not None and Decimal(repr(value)) % Decimal(repr(o["step"])) != 0:
-        errors.append(("numberStep", o["step"], orig))
     if o.get("positive") and value <= 0:
         errors.append(("numberPositive", NO, orig))
     if o.get("negative") and value >= 0:
@@ -161,27 +185,12 @@ def check_boolean(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     return value, [] if isinstance(value, bool) else [("boolean", NO, orig)]
 
 
-def _to_date(value: Any) -> Any:
-    if isinstance(value, str):
-        epoch = js_number(value) if value else None
-        if epoch is None:
-            try:
-                return datetime.fromisoformat(value)
-            except ValueError:
-                return value
-        value = epoch
-    if _is_number(value):
-        try:
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return value
-    return value
-
-
 def check_date(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     orig = value
     if rule.opts.get("convert") and not isinstance(value, datetime):
-        value = _to_date(value)
+        value = to_date(value)
+        if not isinstance(value, datetime):  # FV leaves an invalid Date behind (seen by a later alternative)
+            return INVALID_DATE, [("date", NO, orig)]
     return value, [] if isinstance(value, datetime) else [("date", NO, orig)]
 
 
@@ -199,12 +208,13 @@ def check_email(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     if (stop := _check_text(rule, value, "email")) is not None:
         return stop
     if o.get("normalize"):
-        value = value.strip().lower()
+        value = value.strip(JS_SPACES).lower()
     errors: list[Err] = []
-    if o.get("min") is not None and len(value) < o["min"]:
-        errors.append(("emailMin", o["min"], len(value)))
-    if o.get("max") is not None and len(value) > o["max"]:
-        errors.append(("emailMax", o["max"], len(value)))
+    size = units(value)
+    if o.get("min") is not None and size < o["min"]:
+        errors.append(("emailMin", o["min"], size))
+    if o.get("max") is not None and size > o["max"]:
+        errors.append(("emailMax", o["max"], size))
     pattern = _EMAIL_PRECISE if o.get("mode") == "precise" else _EMAIL_QUICK
     if not pattern.fullmatch(value):
         errors.append(("email", NO, value))
@@ -236,17 +246,22 @@ def check_enum(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
     return value, [] if js_in(value, values) else [("enumValue", _joined(values), value)]
 
 
-def _loose_number(value: Any) -> Any:
-    return to_number(value) if isinstance(value, bool | str) else value
-
-
 def _loose_eq(a: Any, b: Any) -> bool:
-    """JavaScript ``==`` for primitives: ``"5" == 5``, ``true == 1``; everything else as ``===``."""
+    """JavaScript ``==``: ``"5" == 5``, ``true == "1"``, ``[1] == "1"``; ``null`` equals only ``null``;
+    two objects are equal only if they are the same object."""
     if js_eq(a, b):
         return True
-    if isinstance(a, str) and isinstance(b, str):
+    if a is None or b is None:
         return False
-    left, right = _loose_number(a), _loose_number(b)
+    if isinstance(a, list | dict) and isinstance(b, list | dict):
+        return False
+    if isinstance(a, list | dict):
+        a = "[object Object]" if isinstance(a, dict) else js_str(a)
+    if isinstance(b, list | dict):
+        b = "[object Object]" if isinstance(b, dict) else js_str(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    left, right = to_number(a), to_number(b)
     return _is_number(left) and _is_number(right) and left == right
 
 
@@ -271,6 +286,7 @@ def check_function(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
 
 def _duplicates(items: list[Any]) -> list[Any]:
     """Items seen more than once, each reported once (FV's ``expected`` for ``arrayUnique``)."""
+    items = [item for item in items if not isinstance(item, list | dict)]  # objects are unique by identity
     duplicates: list[Any] = []
     try:
         seen: set[Any] = set()
@@ -308,6 +324,8 @@ def check_array(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
 
 
 def check_object(rule: Rule, value: Any) -> tuple[Any, list[Err]]:
+    if isinstance(value, datetime) or value is INVALID_DATE:  # typeof a Date is "object", with no keys
+        value = {}
     if not isinstance(value, dict):
         return value, [("object", NO, value)]
     o, size, errors = rule.opts, len(value), []
@@ -330,11 +348,3 @@ CHECKERS: dict[str, Checker] = {
     "uuid": check_uuid,
 }  # fmt: skip
 
-
-def explain(rule: Rule, value: Any, in_alternative: bool = False) -> list[Err]:
-    """Every FV error for ``value`` under ``rule`` (a present ``None`` is FV's ``null``)."""
-    if value is None and rule.type != "forbidden":
-        if not in_alternative and (rule.optional or rule.nullable or rule.default is not NO):
-            return []
-        return [("required", NO, None)]
-    return CHECKERS[rule.type](rule, value)[1]

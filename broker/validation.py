@@ -3,13 +3,14 @@
 ``Validator().compile(schema)`` turns an FV schema (or a pydantic model class) into a ``check(params)`` that
 returns the validated, possibly converted params or raises ``ValidationError`` whose ``data`` is FV's error
 list (``{type, message, field, expected?, actual}``). The schema is compiled once into a
-``pydantic_core.SchemaValidator``, so a valid call costs about a microsecond; only failures run Python code,
-which rebuilds FV's errors from the rule tree (see ``fv_core`` for the layout of error locations).
+``pydantic_core.SchemaValidator``, so a valid call costs about a microsecond; only failures run Python code:
+the Python reference of FV's check (``fv_explain``) re-checks the params and gives FV's errors. How far this
+agrees with fastest-validator 1.19, and where it differs on purpose: docs/validator.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,15 +18,14 @@ from pydantic_core import SchemaError, SchemaSerializer, SchemaValidator, core_s
 from pydantic_core import ValidationError as CoreValidationError
 
 from .errors import ServiceSchemaError, ValidationError
-from .fv_checks import explain
-from .fv_core import ALT, INTERNAL, build
+from .fv_core import build
+from .fv_explain import run
 from .fv_messages import fv_error
 from .fv_rules import NO, Rule, join_path, root_rule
 
-__all__ = ["Validator", "map_errors", "map_model_errors"]
+__all__ = ["Validator", "map_model_errors"]
 
 Check = Callable[[Any], Any]
-_CONTAINERS = ("array", "object")
 
 
 class Validator:
@@ -38,66 +38,53 @@ class Validator:
         """
         if isinstance(schema, type) and issubclass(schema, BaseModel):
             return _compile_model(schema, partial)
-        root = root_rule(schema)
         try:
+            root = root_rule(schema)
             validate = SchemaValidator(build(root, partial)).validate_python
+        except ServiceSchemaError:
+            raise
         except SchemaError as exc:  # a rule value pydantic-core rejects that the FV checks let through
             raise ServiceSchemaError(f"Invalid validator schema: {exc}") from None
-
-        def check(params: Any) -> Any:
-            try:
-                return validate(params)
-            except CoreValidationError as exc:
-                data = map_errors(root, params, exc.errors(include_url=False))
-                raise ValidationError("Parameters validation error!", data=data) from None
-
-        return check
+        except Exception as exc:  # anything else a garbage schema makes Python raise: still a schema error
+            raise ServiceSchemaError(f"Invalid validator schema: {type(exc).__name__}: {exc}") from None
+        return _checker(root, validate, partial)
 
     def validate(self, params: Any, schema: dict[str, Any] | list[Any] | type[BaseModel]) -> Any:
         """Compile and check in one go (FV's ``v.validate``); prefer ``compile`` for anything called twice."""
         return self.compile(schema)(params)
 
 
-# ---------------------------------------------------------------------------------------- FV error mapping
+def _checker(root: Rule, validate: Check, partial: bool) -> Check:
+    """The compiled check: pydantic-core first; on any failure the Python reference (``fv_explain``) decides.
+
+    The reference's verdict wins: its errors become the ``ValidationError``, and if it finds none (the compiled
+    schema is sometimes stricter than FV, never looser) its converted value is returned.
+    """
+
+    def check(params: Any) -> Any:
+        try:
+            return validate(params)
+        except Exception:  # CoreValidationError, or anything a hostile value made pydantic-core raise
+            pass
+        try:
+            value, errors = run(root, params, partial)
+        except Exception as exc:  # params that cannot be checked at all (nested past Python's recursion limit)
+            problem = {"type": "invalid", "message": f"The parameters cannot be validated: {type(exc).__name__}.",
+                       "field": "", "actual": None}  # fmt: skip
+            raise ValidationError("Parameters validation error!", data=[problem]) from None
+        if errors:
+            raise ValidationError("Parameters validation error!", data=errors) from None
+        return value
+
+    return check
+
+
+# ------------------------------------------------------------------------------------------------ helpers
 def _path(loc: tuple[Any, ...]) -> str:
     path = ""
     for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif not part.startswith(INTERNAL):
-            path = join_path(path, part)
+        path = path + f"[{part}]" if isinstance(part, int) else join_path(path, str(part))
     return path
-
-
-def _walk(root: Rule, loc: tuple[Any, ...]) -> tuple[list[tuple[Rule, tuple[Any, ...]]], bool, bool]:
-    """The rules along ``loc`` with their locations, whether it all resolved, whether via an alternative."""
-    rule, steps, via_alternative = root, [(root, ())], False
-    for index, part in enumerate(loc):
-        if isinstance(part, str) and part.startswith(ALT) and rule.alternatives is not None:
-            rule, via_alternative = rule.alternatives[int(part[len(ALT) :])], True
-        elif isinstance(part, str) and part.startswith(INTERNAL):
-            continue  # a number's int/float branch: same rule, same value
-        elif isinstance(part, int) and rule.type == "array" and rule.items is not None:
-            rule, via_alternative = rule.items, False
-        elif isinstance(part, str) and rule.props is not None and part in rule.props:
-            rule, via_alternative = rule.props[part], False
-        else:
-            return steps, False, via_alternative
-        steps.append((rule, loc[: index + 1]))
-    return steps, True, via_alternative
-
-
-def _raw_at(params: Any, loc: tuple[Any, ...]) -> Any:
-    """The caller's original value at ``loc`` (before any conversion), or ``NO``."""
-    value = params
-    for part in loc:
-        if isinstance(part, str) and part.startswith(INTERNAL):
-            continue
-        in_list = isinstance(part, int) and isinstance(value, list) and -len(value) <= part < len(value)
-        if not (in_list or (isinstance(part, str) and isinstance(value, dict) and part in value)):
-            return NO
-        value = value[part]
-    return value
 
 
 def _generic(error: Any, path: str) -> dict[str, Any]:
@@ -111,50 +98,6 @@ def _extra_keys(errors: list[Any]) -> dict[tuple[Any, ...], list[str]]:
         if error["type"] == "extra_forbidden":
             extras.setdefault(error["loc"][:-1], []).append(str(error["loc"][-1]))
     return extras
-
-
-def map_errors(root: Rule, params: Any, errors: list[Any]) -> list[dict[str, Any]]:
-    """pydantic-core errors → FV's list: each failing value (and its containers) explained by FV's checks."""
-    extras = _extra_keys(errors)
-    out: list[dict[str, Any]] = []
-    done: set[Any] = set()
-
-    def emit(rule: Rule, path: str, found: list[Any]) -> None:
-        for item in found:
-            if item[0] == "required":  # every alternative of a multi rule says so: report it once
-                if ("required", path) in done:
-                    continue
-                done.add(("required", path))
-            out.append(fv_error(rule, path, item))
-
-    for error in errors:
-        kind = error["type"]
-        target = error["loc"][:-1] if kind == "extra_forbidden" else error["loc"]
-        steps, complete, via_alternative = _walk(root, target)
-        # containers above the failing value report their own errors too, as in FV
-        for rule, loc in steps[:-1]:
-            key = (id(rule), _path(loc))
-            if rule.type in _CONTAINERS and key not in done and (value := _raw_at(params, loc)) is not NO:
-                done.add(key)
-                emit(rule, key[1], explain(rule, value))
-        rule, loc = steps[-1]
-        path = _path(loc)
-        if not complete:
-            out.append(_generic(error, _path(error["loc"])))
-        elif kind == "extra_forbidden":
-            if (keys := extras.pop(loc, None)) is not None:
-                emit(rule, path, [("objectStrict", ", ".join(rule.props or ()), ", ".join(keys))])
-        elif kind == "missing":
-            emit(rule, path, [("required", NO, None)])
-        elif (id(rule), path) not in done:
-            done.add((id(rule), path))
-            value = _raw_at(params, loc)
-            found = explain(rule, error.get("input") if value is NO else value, via_alternative)
-            if found:
-                emit(rule, path, found)
-            else:  # pydantic-core and the FV checks disagree: still report, with pydantic's words
-                out.append(_generic(error, path))
-    return out
 
 
 # ------------------------------------------------------------------------------------------ pydantic models
@@ -182,7 +125,7 @@ def _model_error(error: Any) -> dict[str, Any]:
     context = error.get("ctx") or {}
     expected = context.get(_EXPECTED_FROM.get(kind, ""), NO)
     actual = None if kind == "required" else error.get("input")
-    if kind in ("stringMin", "stringMax", "arrayMin", "arrayMax") and hasattr(actual, "__len__"):
+    if kind in ("stringMin", "stringMax", "arrayMin", "arrayMax") and isinstance(actual, Sized):
         actual = len(actual)
     return fv_error(None, path, (kind, expected, actual))
 
@@ -233,6 +176,8 @@ def _model_fields_schema(model: type[BaseModel]) -> core_schema.CoreSchema:
 
 
 def _compile_model(model: type[BaseModel], partial: bool) -> Check:
+    validate: Callable[[Any], Any]
+    dump: Callable[[Any], Any]
     if partial:
         schema = _model_fields_schema(model)
         validate, dump = SchemaValidator(schema).validate_python, SchemaSerializer(schema).to_python
