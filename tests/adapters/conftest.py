@@ -25,6 +25,16 @@ ADAPTER_FACTORIES: list[tuple[str, Callable[[], BaseAdapter]]] = [
 
 SETTINGS: dict[str, dict[str, Any]] = {"memory-indexed": {"indexes": list(INDEXED_FIELDS[4:])}}
 
+try:  # the SQL adapter's factories, when SQLAlchemy is installed (the ``sql`` extra)
+    from adapters import SQLAdapter
+
+    from .sql.models import documents_table
+
+    _CONFORMANCE_TABLE = documents_table()
+    ADAPTER_FACTORIES.append(("sqlite-memory", lambda: SQLAdapter("sqlite+aiosqlite://", _CONFORMANCE_TABLE)))
+except ImportError:  # pragma: no cover - without the sql extra
+    pass
+
 
 @pytest.fixture(params=[factory for _, factory in ADAPTER_FACTORIES], ids=[n for n, _ in ADAPTER_FACTORIES])
 async def adapter(request: pytest.FixtureRequest) -> AsyncIterator[BaseAdapter]:

@@ -1,0 +1,528 @@
+"""``SQLAdapter``: the adapter interface over SQLAlchemy 2 async (SQLite embedded; PostgreSQL and MariaDB servers).
+
+    from adapters import SQLAdapter
+    adapter = SQLAdapter("sqlite+aiosqlite://", Product)                 # a declarative class or a Table
+    adapter = SQLAdapter("postgresql+asyncpg://postgres@127.0.0.1:5432/shop", products_table)
+    adapter = SQLAdapter(my_async_engine, Product, create_tables=False)  # the application owns (and disposes) it
+
+    async with adapter.transaction():          # nested blocks are savepoints
+        await adapter.update_by_id(1, {"$inc": {"stock": -1}})
+
+``adapter.engine`` and ``adapter.table`` are the native objects, for what the portable layer does not cover.
+
+Table mapping (``columns.py``): the primary key is the id, answered under ``_id`` whatever its column name
+(``id_column=`` picks another unique column); an optional ``_seq`` integer column (``seq_column=``) keeps insertion
+order, else an autoincrement integer key does, else rows come in primary-key order. Entities may only hold the
+table's columns (another key is a 422 naming it). Queries compile to SQL (``compiler.py``); what a dialect cannot
+do exactly is a 400 ``UnsupportedQueryError``, never a different answer.
+
+Writes: ``$set``/``$unset`` of whole columns and ``$inc`` of numeric columns are one ``UPDATE`` (``SET n = n + :k``:
+atomic; ``update_many`` returns the matched count, so a conditional decrement tells the caller whether it won).
+Updates into JSON values (dotted paths, ``$inc`` inside JSON) read the matched rows with ``FOR UPDATE`` (SQLite:
+under the adapter's write lock), apply the memory adapter's update rules and write them back, in one transaction.
+``update_by_id``/``remove_by_id`` read the row back in the same transaction.
+
+SQLite: one ``asyncio.Lock`` per engine serialises the adapter's statements (SQLite has one writer; the in-memory
+database is one shared connection), and Python functions give it regex, Unicode case folding and the memory
+adapter's JSON rules (``sqlite_functions.py``). Isolation: SQLite is serializable; PostgreSQL runs at READ
+COMMITTED and MariaDB at REPEATABLE READ (their defaults); atomicity of single calls rests on single statements or
+row locks, not on the isolation level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from broker.errors import MoleculerError, ServiceSchemaError
+
+from ..base import BaseAdapter
+from ..errors import EntityAlreadyExistsError, query_error
+from ..memory_eval import apply_update
+from ..query import Compare, FindParams, In, Node, Update, check_value
+from ..query_values import hash_key
+from .columns import Field, TableInfo
+from .compiler import SqlCompiler
+from .errors import translate_sql_error
+from .sqlite_functions import register
+from .types import decode_json, encode_id, encode_value
+
+__all__ = ["SQLAdapter"]
+
+_SQLITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@dataclass(eq=False)
+class _Tx:
+    conn: AsyncConnection
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    active: bool = True
+
+
+class SQLAdapter(BaseAdapter):
+    """Entities in one SQL table through SQLAlchemy Core (see the module docstring)."""
+
+    def __init__(
+        self,
+        url_or_engine: str | AsyncEngine | None = None,
+        model: Any = None,
+        *,
+        create_tables: bool = True,
+        id_column: str | None = None,
+        seq_column: str | None = "_seq",
+        **engine_options: Any,
+    ) -> None:
+        super().__init__()
+        if isinstance(url_or_engine, AsyncEngine):
+            self._engine: AsyncEngine | None = url_or_engine
+            self._owns_engine = False
+        elif isinstance(url_or_engine, str):
+            options = {"pool_pre_ping": True, **engine_options}
+            self._engine = create_async_engine(url_or_engine, **options)
+            self._owns_engine = True
+        else:
+            raise TypeError("SQLAdapter needs a SQLAlchemy URL or an AsyncEngine")
+        if self._engine.dialect.name == "sqlite":
+            _register_sqlite_functions(self._engine)
+        self._model = model
+        self._create_tables = create_tables
+        self._id_column = id_column
+        self._seq_column = seq_column
+        self._info: TableInfo | None = None
+        self._compiler: SqlCompiler | None = None
+        self._tx: ContextVar[_Tx | None] = ContextVar(f"sql_tx_{id(self)}", default=None)
+        if model is not None:
+            self._bind_model(model)
+
+    # -------------------------------------------------------------------------------------------- lifecycle
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The SQLAlchemy ``AsyncEngine`` (the application's own when it passed one)."""
+        assert self._engine is not None
+        return self._engine
+
+    @property
+    def table(self) -> sa.Table:
+        """The SQLAlchemy ``Table`` the adapter reads and writes."""
+        return self._table_info().table
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"``, ``"postgresql"``, ``"mysql"`` or ``"mariadb"``."""
+        return self.engine.dialect.name
+
+    @property
+    def adapter_name(self) -> str:
+        """``"SQLAdapter (sqlite)"``: the name used in error messages."""
+        return f"SQLAdapter ({self.dialect})"
+
+    def init(self, service_name: str, settings: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
+        """Takes the model from the schema's ``model`` key when none was given (as the Sequelize adapter does)."""
+        super().init(service_name, settings, schema)
+        if self._info is None:
+            model = schema.get("model")
+            if model is None:
+                raise ServiceSchemaError(f"SQLAdapter of '{service_name}' needs a model (a declarative class or Table)")
+            self._bind_model(model)
+
+    def _bind_model(self, model: Any) -> None:
+        table = model if isinstance(model, sa.Table) else getattr(model, "__table__", None)
+        if not isinstance(table, sa.Table):
+            raise ServiceSchemaError(f"SQLAdapter model must be a declarative class or a Table, not {model!r}")
+        try:
+            self._info = TableInfo(table, self._id_column, self._seq_column, self.id_key)
+        except ValueError as err:
+            raise ServiceSchemaError(str(err)) from None
+        self._compiler = SqlCompiler(self._info, self.dialect, self.adapter_name)
+
+    def _table_info(self) -> TableInfo:
+        if self._info is None:
+            raise ServiceSchemaError("SQLAdapter has no model yet (pass one, or init() with a schema 'model')")
+        return self._info
+
+    async def connect(self) -> None:
+        """Creates the table when missing (unless ``create_tables=False``); use Alembic for real migrations."""
+        info = self._table_info()
+        if self._create_tables:
+            async with self._connection() as conn:
+                await conn.run_sync(info.table.create, checkfirst=True)
+
+    async def disconnect(self) -> None:
+        """Disposes the engine's pool when the adapter created the engine (never an application's engine)."""
+        if self._owns_engine and self._engine is not None:
+            await self._engine.dispose()
+
+    # ------------------------------------------------------------------------------------------ connections
+
+    def _lock(self) -> asyncio.Lock | None:
+        if self.dialect != "sqlite":
+            return None
+        sync = self.engine.sync_engine
+        lock = _SQLITE_LOCKS.get(sync)
+        if lock is None:
+            lock = _SQLITE_LOCKS[sync] = asyncio.Lock()
+        return lock
+
+    @asynccontextmanager
+    async def _connection(self, id: Any = None) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction: the current ``transaction()``'s, or a new one committed at the end.
+        Engine exceptions leave as typed errors (``errors.translate_sql_error``)."""
+        tx = self._tx.get()
+        try:
+            if tx is not None and tx.active:
+                async with tx.lock:
+                    yield tx.conn
+                return
+            lock = self._lock()
+            if lock is None:
+                async with self.engine.begin() as conn:
+                    yield conn
+            else:
+                async with lock, self.engine.begin() as conn:
+                    yield conn
+        except MoleculerError:
+            raise
+        except Exception as exc:
+            raise translate_sql_error(exc, self.adapter_name, id) from None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Group adapter calls in one database transaction; an exception rolls them all back. A nested block is
+        a savepoint (its failure, caught by the outer block, undoes only its own writes). Other tasks never run in
+        this transaction (a ``ContextVar``); on SQLite they wait for it to end."""
+        tx = self._tx.get()
+        if tx is not None and tx.active:
+            async with tx.lock:
+                savepoint = await tx.conn.begin_nested()
+            try:
+                yield
+            except BaseException:
+                async with tx.lock:
+                    await savepoint.rollback()
+                raise
+            async with tx.lock:
+                await savepoint.commit()
+            return
+        lock = self._lock()
+        if lock is not None:
+            await lock.acquire()
+        try:
+            try:
+                conn = await self.engine.connect()
+            except Exception as exc:
+                raise translate_sql_error(exc, self.adapter_name) from None
+            new = _Tx(conn)
+            token = self._tx.set(new)
+            try:
+                await conn.begin()
+                yield
+            except BaseException as exc:
+                new.active = False
+                try:
+                    await conn.rollback()
+                except Exception:
+                    pass
+                if isinstance(exc, Exception) and not isinstance(exc, MoleculerError) and _is_engine_error(exc):
+                    raise translate_sql_error(exc, self.adapter_name) from None
+                raise
+            else:
+                new.active = False
+                try:
+                    await conn.commit()
+                except Exception as exc:
+                    raise translate_sql_error(exc, self.adapter_name) from None
+            finally:
+                new.active = False
+                self._tx.reset(token)
+                try:
+                    await conn.close()
+                except Exception:
+                    pass
+        finally:
+            if lock is not None:
+                lock.release()
+
+    # ------------------------------------------------------------------------------------------------ reads
+
+    def _columns(self) -> list[sa.ColumnElement[Any]]:
+        info = self._table_info()
+        cols: list[sa.ColumnElement[Any]] = [info.id.column]
+        for f in info.data_fields:
+            cols.append(sa.type_coerce(f.column, sa.Text()).label(f.key) if f.kind == "json" else f.column)
+        return cols
+
+    def _entity(self, row: Any) -> dict[str, Any]:
+        info = self._table_info()
+        out: dict[str, Any] = {self.id_key: row[0]}
+        for f, value in zip(info.data_fields, row[1:]):
+            if f.kind == "json":
+                if value is not None:
+                    out[f.key] = decode_json(value)
+            elif isinstance(value, Decimal):
+                out[f.key] = float(value)
+            else:
+                out[f.key] = value
+        return out
+
+    def _where(self, node: Node) -> sa.ColumnElement[bool]:
+        assert self._compiler is not None
+        return self._compiler.compile(node)
+
+    async def _find(self, params: FindParams) -> list[dict[str, Any]]:
+        assert self._compiler is not None
+        stmt = sa.select(*self._columns()).where(self._where(params.filter))
+        stmt = stmt.order_by(*self._compiler.order_by(params.sort))
+        if params.limit is not None:
+            stmt = stmt.limit(params.limit)
+        if params.offset:
+            stmt = stmt.offset(params.offset)
+        async with self._connection() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [self._entity(row) for row in rows]
+
+    async def _count(self, filter: Node) -> int:
+        stmt = sa.select(sa.func.count()).select_from(self.table).where(self._where(filter))
+        async with self._connection() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def _find_by_id(self, id: Any) -> dict[str, Any] | None:
+        where = self._where(Compare(self.id_key, "eq", id))
+        async with self._connection() as conn:
+            row = (await conn.execute(sa.select(*self._columns()).where(where))).first()
+        return None if row is None else self._entity(row)
+
+    # ----------------------------------------------------------------------------------------------- writes
+
+    def _row_values(self, entity: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Column values of an entity (keys checked against the table, values against the column types)."""
+        info = self._table_info()
+        values: dict[str, Any] = {}
+        for key, value in entity.items():
+            if key == self.id_key:
+                continue
+            f = info.fields.get(key)
+            if f is None or f is info.id:
+                raise query_error(f"{where}.{key}", f"unknown field '{key}'", key, "entity")
+            values[f.column.key] = self._column_value(f, value, f"{where}.{key}", "entity")
+        return values
+
+    def _column_value(self, f: Field, value: Any, where: str, kind: str) -> Any:
+        value = check_value(value, where, kind)
+        if f.kind == "json":
+            return encode_value(value)
+        if value is None:
+            return None
+        t = type(value)
+        ok = {
+            "number": t is int or t is float,
+            "string": t is str,
+            "bool": t is bool,
+            "datetime": t is datetime,
+            "other": t not in (list, dict),
+        }.get(f.kind, False)
+        if not ok:
+            raise query_error(where, f"'{f.key}' holds {f.kind} values, not {t.__name__}", repr(value)[:80], kind)
+        return value
+
+    def _id_value(self, id: Any, where: str) -> Any:
+        kind = self._table_info().id.kind
+        if kind == "anyid" and encode_id(id) is None:
+            raise query_error(where, "an integer id must fit in 64 bits", id, "entity")
+        if (kind == "number" and type(id) is not int) or (kind == "string" and type(id) is not str):
+            raise query_error(where, f"the id column holds {kind} values", repr(id)[:80], "entity")
+        return id
+
+    async def _insert(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        info = self._table_info()
+        prepared: list[tuple[Any, dict[str, Any]]] = []
+        seen: set[Any] = set()
+        for i, entity in enumerate(entities):
+            where = "entity" if len(entities) == 1 else f"entities.{i}"
+            id = entity.get(self.id_key)
+            if id is None and not info.id_generated:
+                id = uuid4().hex if info.id.kind in ("anyid", "string") else None
+            if id is not None:
+                id = self._id_value(id, f"{where}.{self.id_key}")
+                key = hash_key(id)
+                if key in seen:
+                    raise EntityAlreadyExistsError(id)
+                seen.add(key)
+            prepared.append((id, self._row_values(entity, where)))
+        given = [id for id, _ in prepared if id is not None]
+        async with self._connection() as conn:
+            if given:
+                existing = await conn.execute(
+                    sa.select(info.id.column).where(self._where(In(self.id_key, tuple(given))))
+                )
+                found = {hash_key(v) for v in existing.scalars()}
+                for id in given:
+                    if hash_key(id) in found:
+                        raise EntityAlreadyExistsError(id)
+            ids: list[Any] = []
+            for id, values in prepared:
+                row = dict(values)
+                if id is not None:
+                    row[info.id.column.key] = id
+                try:
+                    result = await conn.execute(info.table.insert().values(row))
+                except sa.exc.IntegrityError as exc:
+                    raise translate_sql_error(exc, self.adapter_name, id) from None
+                if id is None:
+                    id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+                ids.append(id)
+            stmt = sa.select(*self._columns()).where(self._where(In(self.id_key, tuple(ids))))
+            rows = {hash_key(r[0]): self._entity(r) for r in (await conn.execute(stmt)).all()}
+        return [rows[hash_key(id)] for id in ids]
+
+    def _is_simple(self, update: Update) -> bool:
+        """Whether the update is plain column assignments (one ``UPDATE`` statement)."""
+        info = self._table_info()
+        for path in (*(p for p, _ in update.set), *update.unset):
+            if "." in path and info.field(path, f"$set.{path}", "update")[0].kind == "json":
+                return False
+        for path, _ in update.inc:
+            f, rest = info.field(path, f"$inc.{path}", "update")
+            if f.kind != "number" or rest:
+                return False
+        return True
+
+    def _check_update_fields(self, update: Update) -> None:
+        info = self._table_info()
+        for op, paths in (
+            ("$set", [p for p, _ in update.set]),
+            ("$unset", update.unset),
+            ("$inc", [p for p, _ in update.inc]),
+        ):
+            for path in paths:
+                f, rest = info.field(path, f"{op}.{path}", "update")
+                if rest and f.kind != "json":
+                    raise query_error(
+                        f"{op}.{path}", f"'{f.key}' is not a JSON column: no dotted paths into it", path, "update"
+                    )
+
+    async def _update_in(self, conn: AsyncConnection, filter: Node, update: Update) -> int:
+        info = self._table_info()
+        where = self._where(filter)
+        if not update:
+            return int(
+                (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
+            )
+        if any(path.split(".", 1)[0] not in info.fields for path in update.unset):  # nothing to remove there
+            update = replace(update, unset=tuple(p for p in update.unset if p.split(".", 1)[0] in info.fields))
+        self._check_update_fields(update)
+        if not update:
+            return int(
+                (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
+            )
+        if self._is_simple(update):
+            values: dict[str, Any] = {}
+            for path, value in update.set:
+                f = info.fields[path]
+                values[f.column.key] = self._column_value(f, value, f"$set.{path}", "update")
+                if f.kind == "json" and value is None:
+                    values[f.column.key] = sa.JSON.NULL
+            for path in update.unset:
+                values[info.fields[path].column.key] = sa.null()
+            for path, amount in update.inc:
+                column = info.fields[path].column
+                null = await conn.execute(
+                    sa.select(sa.literal(1)).select_from(info.table).where(where, column.is_(None)).limit(1)
+                )
+                if null.first() is not None:
+                    raise query_error(
+                        f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", "None", "update"
+                    )
+                values[column.key] = column + amount
+            result = await conn.execute(info.table.update().where(where).values(values))
+            return int(result.rowcount)
+        return await self._update_rows(conn, where, update)
+
+    async def _update_rows(self, conn: AsyncConnection, where: sa.ColumnElement[bool], update: Update) -> int:
+        """Read-modify-write of the matched rows (JSON paths), under row locks, all validated before writing."""
+        info = self._table_info()
+        touched = {path.split(".", 1)[0] for path in update.paths}
+        fields = [info.fields[k] for k in touched]
+        cols = [sa.type_coerce(f.column, sa.Text()) if f.kind == "json" else f.column for f in fields]
+        stmt = sa.select(info.order, *cols).where(where).order_by(info.order)
+        if self.dialect != "sqlite":
+            stmt = stmt.with_for_update()
+        rows = (await conn.execute(stmt)).all()
+        changes: list[tuple[Any, dict[str, Any]]] = []
+        for row in rows:
+            doc: dict[str, Any] = {}
+            for f, value in zip(fields, row[1:]):
+                if f.kind != "json":
+                    doc[f.key] = float(value) if isinstance(value, Decimal) else value
+                elif value is not None:
+                    doc[f.key] = decode_json(value)
+            new = apply_update(doc, update)
+            values: dict[str, Any] = {}
+            for f in fields:
+                if f.key not in new:
+                    values[f.column.key] = sa.null()
+                else:
+                    v = self._column_value(f, new[f.key], f"$set.{f.key}", "update")
+                    values[f.column.key] = sa.JSON.NULL if f.kind == "json" and v is None else v
+            changes.append((row[0], values))
+        for order, values in changes:
+            await conn.execute(info.table.update().where(info.order == order).values(values))
+        return len(changes)
+
+    async def _update_many(self, filter: Node, update: Update) -> int:
+        async with self._connection() as conn:
+            return await self._update_in(conn, filter, update)
+
+    async def _update_by_id(self, id: Any, update: Update) -> dict[str, Any] | None:
+        filter = Compare(self.id_key, "eq", id)
+        async with self._connection() as conn:
+            if not await self._update_in(conn, filter, update):
+                return None
+            row = (await conn.execute(sa.select(*self._columns()).where(self._where(filter)))).first()
+        return None if row is None else self._entity(row)
+
+    async def _remove_many(self, filter: Node) -> int:
+        async with self._connection() as conn:
+            result = await conn.execute(self.table.delete().where(self._where(filter)))
+        return int(result.rowcount)
+
+    async def _remove_by_id(self, id: Any) -> dict[str, Any] | None:
+        where = self._where(Compare(self.id_key, "eq", id))
+        async with self._connection() as conn:
+            stmt = sa.select(*self._columns()).where(where)
+            if self.dialect != "sqlite":
+                stmt = stmt.with_for_update()
+            row = (await conn.execute(stmt)).first()
+            if row is None:
+                return None
+            await conn.execute(self.table.delete().where(where))
+        return self._entity(row)
+
+    async def _clear(self) -> int:
+        async with self._connection() as conn:
+            result = await conn.execute(self.table.delete())
+        return int(result.rowcount)
+
+
+def _is_engine_error(exc: Exception) -> bool:
+    return isinstance(exc, sa.exc.SQLAlchemyError | OSError | ConnectionError | TimeoutError)
+
+
+def _register_sqlite_functions(engine: AsyncEngine) -> None:
+    sync = engine.sync_engine
+    if getattr(sync, "_dbm_functions", False):
+        return
+    event.listen(sync, "connect", lambda dbapi_connection, _record: register(dbapi_connection))
+    sync._dbm_functions = True  # type: ignore[attr-defined]
