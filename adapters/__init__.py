@@ -1,9 +1,10 @@
-"""Storage behind one interface: the adapter base, the portable query language and the memory adapter.
+"""Storage behind one interface: the adapter contract, the portable query language and the memory adapter.
 
     from adapters import MemoryAdapter, BaseAdapter, parse_query, UnsupportedQueryError
 
-See ``adapters/base.py`` for the interface, ``adapters/query.py`` and ``docs/query-language.md`` for the
-language.
+See ``adapters/base.py`` for the contract (and ``docs/architecture.md``, "Adapters"), ``adapters/compiler.py`` for
+the query-tree walk engines specialise, ``adapters/capabilities.py`` for what an engine declares, and
+``adapters/query.py`` and ``docs/query-language.md`` for the language.
 """
 
 import runpy
@@ -15,8 +16,11 @@ runpy.run_path(str(Path(__file__).resolve().parent.parent / "broker" / "siblings
     __file__, "broker"
 )
 
-from .base import BaseAdapter
-from .errors import EntityAlreadyExistsError, UnsupportedQueryError
+from .base import BaseAdapter, engine_call
+from .capabilities import FULL, AdapterCapabilities
+from .compiler import QueryCompiler
+from .errors import AdapterConnectionError, AdapterError, EntityAlreadyExistsError, UnsupportedQueryError
+from .indexes import IndexSpec, parse_indexes
 from .memory import MemoryAdapter
 from .query import (
     And,
@@ -37,8 +41,13 @@ from .query import (
     parse_sort,
     parse_update,
 )
+from .transactions import Transaction
 
 __all__ = [
+    "FULL",
+    "AdapterCapabilities",
+    "AdapterConnectionError",
+    "AdapterError",
     "And",
     "BaseAdapter",
     "Compare",
@@ -46,18 +55,23 @@ __all__ = [
     "Exists",
     "FindParams",
     "In",
+    "IndexSpec",
     "MatchAll",
     "MemoryAdapter",
     "Node",
     "Not",
     "Or",
+    "QueryCompiler",
     "Regex",
     "SQLAdapter",
     "Search",
     "SortKey",
+    "Transaction",
     "UnsupportedQueryError",
     "Update",
+    "engine_call",
     "parse_find_params",
+    "parse_indexes",
     "parse_query",
     "parse_sort",
     "parse_update",

@@ -1,73 +1,113 @@
-"""The adapter interface: what ``dbmixin`` calls, and the storage primitives each engine implements.
+"""The adapter contract: what ``dbmixin`` calls (``BaseAdapter`` is the interface it types against), and what an
+engine implements. ``docs/architecture.md`` ("Adapters") walks through it for SQL and MongoDB implementers.
 
-Public API (all data methods are ``async``; the mixin only calls these)::
+Public API — all data methods are ``async``, validate their input once (a 422 ``ValidationError`` naming the field),
+and run inside the error translation (see "Errors")::
 
-    init(service_name, settings, schema) -> None          # sync, when the service is created
+    init(service_name, settings, schema) -> None          sync, at service creation; parses settings["indexes"]
     connect() / disconnect()
-    find(params) -> list[dict]                            # query + search, sort, limit, offset
-    find_one(query) -> dict | None
+    capabilities: AdapterCapabilities                     class attribute: what this engine does exactly
+    find(params: Mapping | FindParams | None) -> list[dict]        query AND search, sorted, offset, limit
+    count(params: Mapping | FindParams | None) -> int              query AND search (paging ignored)
+    find_one(query) -> dict | None                        first match in insertion order
     find_by_id(id) -> dict | None
-    find_by_ids(ids) -> list[dict]                        # requested order, no missing ids, no duplicates
-    count(params=None) -> int                             # query + search; sort/limit/offset ignored
-    insert(entity) -> dict
-    insert_many(entities) -> list[dict]                   # all or nothing (409 on any duplicate id)
-    update_many(query, update) -> int                     # number of matched entities
-    update_by_id(id, update) -> dict | None               # the updated entity
+    find_by_ids(ids) -> list[dict]                        requested order, missing skipped, repeats collapsed
+    insert(entity) -> dict                                the stored copy ("_id" generated when missing/None)
+    insert_many(entities) -> list[dict]                   all or nothing
+    update_many(query, update) -> int                     matched count; all or nothing
+    update_by_id(id, update) -> dict | None               the updated entity (atomic)
+    find_one_and_update(query, update) -> dict | None     first match (insertion order) updated atomically
+    find_one_and_delete(query) -> dict | None             first match removed atomically, returned
     remove_many(query) -> int
-    remove_by_id(id) -> dict | None                       # the removed entity (on every adapter)
+    remove_by_id(id) -> dict | None                       the removed entity (atomic)
     clear() -> int
-    entity_to_object(entity) -> dict                      # sync
-    before_save_transform_id(entity, id_field) -> dict    # sync: id_field → "_id"
-    after_retrieve_transform_id(entity, id_field) -> dict # sync: "_id" → id_field
+    transaction() -> async context manager                group calls; nested joins; exception → rollback
+    entity_to_object / before_save_transform_id / after_retrieve_transform_id      sync
 
-The base parses every input once (``parse_find_params``, ``parse_query``, ``parse_update``), checks ids and
-entities, and hands the concrete adapter validated objects. A concrete adapter implements only these::
+Inputs: ``query`` is the portable language (``docs/query-language.md``), ``update`` uses ``$set``/``$unset``/
+``$inc`` (a plain dict means ``$set``), ``params`` are moleculer-db's find params or an already parsed
+``FindParams`` (used as is). Ids are strings or integers; the storage id key is always ``"_id"`` (``id_key``).
 
-    _find(params: FindParams) -> list[dict]               # params.filter / sort / limit / offset
+Errors: ``ValidationError`` 422 (bad input), ``UnsupportedQueryError`` 400 (valid, but not by this engine),
+``EntityAlreadyExistsError`` 409 (id or unique-index clash; nothing written), ``AdapterConnectionError`` 503
+(retryable), ``AdapterError`` 500 (anything else, generic message). Every public data method runs its engine code
+inside one wrapper that passes ``MoleculerError`` through and turns any other exception into
+``translate_error(exc)``: engines override ``translate_error`` to recognise their duplicate-key and connection errors.
+
+An engine implements these primitives on validated objects (``adapters/query.py``)::
+
+    _find(params: FindParams) -> list[dict]                   params.filter / sort / limit / offset
     _count(filter: Node) -> int
-    _insert(entities: list[dict]) -> list[dict]           # atomic; "_id" may be absent (generate one)
-    _update_many(filter: Node, update: Update) -> int
+    _insert(entities: list[dict]) -> list[dict]               atomic; generate missing "_id"
+    _update_many(filter: Node, update: Update) -> int         atomic
+    _find_one_and_update(filter: Node, update: Update) -> dict | None     one atomic statement
+    _find_one_and_delete(filter: Node) -> dict | None                     one atomic statement
     _remove_many(filter: Node) -> int
     _clear() -> int
+    _begin_transaction() / _commit_transaction(tx) / _rollback_transaction(tx)     if capabilities.transactions
 
-and may override ``_find_by_id``, ``_find_by_ids``, ``_update_by_id``, ``_remove_by_id`` (defaults are built
-on the primitives) for speed or atomicity. The storage id key is always ``"_id"`` (``id_key``). Stored ids are
-strings or integers; lookups compare ids with the query language's equality (``5`` finds ``5`` and ``5.0``
-would too, ``"5"`` and ``True`` do not), and an id of any other type simply finds nothing.
+and may override ``_find_by_id``, ``_find_by_ids`` (built on ``_find``) and ``_update_by_id``, ``_remove_by_id``
+(built on the two atomic primitives, never on a read then a write). It compiles ``Node`` trees with a
+``QueryCompiler`` subclass (``adapters/compiler.py``) so anything it does not implement is refused with a 400.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import socket
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
-from .errors import UnsupportedQueryError, query_error
-from .query import (
-    Compare,
-    FindParams,
-    In,
-    Node,
-    Update,
-    parse_find_params,
-    parse_query,
-    parse_update,
-)
+from broker.errors import MoleculerError, ServiceSchemaError
+
+from .capabilities import FULL, AdapterCapabilities
+from .errors import AdapterConnectionError, AdapterError, UnsupportedQueryError, query_error
+from .indexes import IndexSpec, parse_indexes
+from .query import Compare, FindParams, In, Node, Update, parse_find_params, parse_query, parse_update
 from .query_values import hash_key
+from .transactions import Transaction, TransactionState
 
-__all__ = ["BaseAdapter"]
+__all__ = ["BaseAdapter", "engine_call"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+A = TypeVar("A", bound="BaseAdapter")
+
+
+def engine_call(
+    method: Callable[Concatenate[A, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[A, P], Coroutine[Any, Any, R]]:
+    """Run a public data method with the error translation: ``MoleculerError`` passes through, any other exception
+    becomes ``self.translate_error(exc)`` (raised ``from None`` so no engine internals travel in the stack; the
+    original is kept on the new error's ``original`` attribute for local logs)."""
+
+    @functools.wraps(method)
+    async def call(self: A, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(self, *args, **kwargs)
+        except MoleculerError:
+            raise
+        except Exception as exc:
+            raise self._translated(exc) from None
+
+    return call
 
 
 class BaseAdapter(ABC):
-    """Storage behind one interface; subclasses implement the ``_``-prefixed primitives."""
+    """Storage behind one interface; subclasses implement the ``_``-prefixed primitives (module docstring)."""
 
     id_key: ClassVar[str] = "_id"
+    capabilities: ClassVar[AdapterCapabilities] = FULL
 
     def __init__(self) -> None:
         self.service_name: str | None = None
         self.settings: Mapping[str, Any] = {}
         self.schema: Mapping[str, Any] = {}
+        self.index_specs: tuple[IndexSpec, ...] = ()
+        self._tx = TransactionState(type(self).__name__)
 
     # ---------------------------------------------------------------------------------------------- lifecycle
 
@@ -77,13 +117,17 @@ class BaseAdapter(ABC):
         return type(self).__name__
 
     def init(self, service_name: str, settings: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
-        """Called by the mixin when the service is created; may validate the schema and raise."""
+        """Called by the mixin when the service is created; parses ``settings["indexes"]`` into ``index_specs``
+        (appended to any the adapter already declared; a malformed one is a ``ServiceSchemaError``). Engines may
+        validate the schema further and raise ``ServiceSchemaError``."""
         self.service_name = service_name
         self.settings = settings
         self.schema = schema
+        declared = parse_indexes(settings.get("indexes"), ServiceSchemaError)
+        self.index_specs = tuple(parse_indexes([*self.index_specs, *declared], ValueError))
 
     async def connect(self) -> None:
-        """Open the connection (no-op by default)."""
+        """Open the connection (no-op by default); an engine creates its declared indexes here."""
         return None
 
     async def disconnect(self) -> None:
@@ -94,23 +138,41 @@ class BaseAdapter(ABC):
         """The error to raise when this engine cannot give a valid query its portable meaning."""
         return UnsupportedQueryError(operator, self.adapter_name, field, reason)
 
+    def translate_error(self, exc: Exception) -> MoleculerError:
+        """The typed error for an engine exception; engines override it for their own exception types and call
+        ``super()`` for the rest. The default: connection failures (``ConnectionError``, ``TimeoutError``, DNS
+        errors) → ``AdapterConnectionError`` 503; anything else → ``AdapterError`` 500 with a generic message."""
+        if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror):
+            return AdapterConnectionError(self.adapter_name)
+        return AdapterError(self.adapter_name)
+
+    def _translated(self, exc: Exception) -> MoleculerError:
+        err = self.translate_error(exc)
+        if err is not exc and getattr(err, "original", None) is None:
+            err.original = exc  # type: ignore[attr-defined]
+        return err
+
     # -------------------------------------------------------------------------------------------------- reads
 
-    async def find(self, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    @engine_call
+    async def find(self, params: Mapping[str, Any] | FindParams | None = None) -> list[dict[str, Any]]:
         """Entities matching ``query`` AND ``search``, sorted, then ``offset``/``limit`` applied."""
-        return await self._find(parse_find_params(params))
+        return await self._find(params if isinstance(params, FindParams) else parse_find_params(params))
 
+    @engine_call
     async def find_one(self, query: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         """The first matching entity in insertion order, or ``None``."""
         rows = await self._find(FindParams(parse_query(query), limit=1))
         return rows[0] if rows else None
 
+    @engine_call
     async def find_by_id(self, id: Any) -> dict[str, Any] | None:
         """The entity with this id, or ``None`` (also for ids of a type no entity can have)."""
         if not self.is_lookup_id(id):
             return None
         return await self._find_by_id(id)
 
+    @engine_call
     async def find_by_ids(self, ids: Iterable[Any]) -> list[dict[str, Any]]:
         """Entities in the order of ``ids``; missing ids are skipped and repeated ids collapse to one entity."""
         if isinstance(ids, str | bytes) or not isinstance(ids, Iterable):
@@ -123,48 +185,124 @@ class BaseAdapter(ABC):
             return []
         return await self._find_by_ids(list(unique.values()))
 
-    async def count(self, params: Mapping[str, Any] | None = None) -> int:
+    @engine_call
+    async def count(self, params: Mapping[str, Any] | FindParams | None = None) -> int:
         """How many entities match ``query`` AND ``search`` (sort, limit and offset are ignored)."""
+        if isinstance(params, FindParams):
+            return await self._count(params.filter)
         return await self._count(parse_find_params(params, paging=False).filter)
 
     # ------------------------------------------------------------------------------------------------- writes
 
+    @engine_call
     async def insert(self, entity: Mapping[str, Any]) -> dict[str, Any]:
         """Store one entity (an id is generated when ``_id`` is missing or ``None``); returns the stored copy."""
         return (await self._insert([self._checked_entity(entity, "entity")]))[0]
 
+    @engine_call
     async def insert_many(self, entities: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """Store several entities, all or nothing (a 409 on any duplicate id leaves the store unchanged)."""
+        """Store several entities, all or nothing (a 409 on any duplicate id or unique value writes nothing)."""
         if isinstance(entities, Mapping | str | bytes) or not isinstance(entities, Iterable):
             raise query_error("entities", "insert_many needs a list of entities", repr(entities), "entity")
         checked = [self._checked_entity(e, f"entities.{i}") for i, e in enumerate(entities)]
         return await self._insert(checked) if checked else []
 
+    @engine_call
     async def update_many(self, query: Mapping[str, Any] | None, update: Mapping[str, Any]) -> int:
         """Apply the update to every match (validated first: a bad update changes nothing); returns the count."""
         node = parse_query(query)
         return await self._update_many(node, parse_update(update, self.id_key))
 
+    @engine_call
     async def update_by_id(self, id: Any, update: Mapping[str, Any]) -> dict[str, Any] | None:
-        """Apply the update to one entity; returns it updated, or ``None`` if there is no such id."""
+        """Apply the update to one entity atomically; returns it updated, or ``None`` if there is no such id."""
         parsed = parse_update(update, self.id_key)
         if not self.is_lookup_id(id):
             return None
         return await self._update_by_id(id, parsed)
 
+    @engine_call
+    async def find_one_and_update(
+        self, query: Mapping[str, Any] | None, update: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """Update the first match (insertion order) atomically and return it *after* the update; ``None`` when
+        nothing matches. MongoDB's ``findOneAndUpdate`` with ``returnDocument: "after"``: a compare-and-set is
+        ``find_one_and_update({"_id": 1, "version": 3}, {"$inc": {"version": 1}})``."""
+        node = parse_query(query)
+        return await self._find_one_and_update(node, parse_update(update, self.id_key))
+
+    @engine_call
+    async def find_one_and_delete(self, query: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """Remove the first match (insertion order) atomically and return it; ``None`` when nothing matches."""
+        return await self._find_one_and_delete(parse_query(query))
+
+    @engine_call
     async def remove_many(self, query: Mapping[str, Any] | None) -> int:
         """Remove every match; returns how many were removed."""
         return await self._remove_many(parse_query(query))
 
+    @engine_call
     async def remove_by_id(self, id: Any) -> dict[str, Any] | None:
-        """Remove one entity and return it (``None`` if there is no such id)."""
+        """Remove one entity atomically and return it (``None`` if there is no such id)."""
         if not self.is_lookup_id(id):
             return None
         return await self._remove_by_id(id)
 
+    @engine_call
     async def clear(self) -> int:
         """Remove everything; returns how many entities there were."""
         return await self._clear()
+
+    # ------------------------------------------------------------------------------------------- transactions
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """``async with adapter.transaction():`` — the calls inside commit together or, on an exception, roll back
+        together. A nested block joins the outer transaction; other tasks never see into it (a ``ContextVar``; see
+        ``adapters/transactions.py``). Engines without ``capabilities.transactions`` raise ``UnsupportedQueryError``.
+        """
+        current = self._tx.current()
+        if current is not None:
+            yield current
+            return
+        try:
+            tx = await self._begin_transaction()
+        except MoleculerError:
+            raise
+        except Exception as exc:
+            raise self._translated(exc) from None
+        token = self._tx.var.set(tx)
+        try:
+            yield tx
+        except BaseException:
+            try:
+                await self._rollback_transaction(tx)
+            finally:
+                tx.active = False
+                self._tx.var.reset(token)
+            raise
+        try:
+            await self._commit_transaction(tx)
+        except MoleculerError:
+            raise
+        except Exception as exc:
+            raise self._translated(exc) from None
+        finally:
+            tx.active = False
+            self._tx.var.reset(token)
+
+    def current_transaction(self) -> Transaction | None:
+        """The open transaction the current call runs in (``None`` outside one)."""
+        return self._tx.current()
+
+    async def _begin_transaction(self) -> Transaction:
+        raise self.unsupported("transaction", None, "this engine has no transactions")
+
+    async def _commit_transaction(self, tx: Transaction) -> None:  # pragma: no cover - engines with transactions
+        return None
+
+    async def _rollback_transaction(self, tx: Transaction) -> None:  # pragma: no cover - engines with transactions
+        return None
 
     # -------------------------------------------------------------------------------------------- conversions
 
@@ -213,11 +351,19 @@ class BaseAdapter(ABC):
 
     @abstractmethod
     async def _insert(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Store all entities or none; generate missing ids; raise ``EntityAlreadyExistsError`` on duplicates."""
+        """Store all entities or none; generate missing ids; raise ``EntityAlreadyExistsError`` on a clash."""
 
     @abstractmethod
     async def _update_many(self, filter: Node, update: Update) -> int:
         """Apply ``update`` to all matches atomically (all or none); return the number of matches."""
+
+    @abstractmethod
+    async def _find_one_and_update(self, filter: Node, update: Update) -> dict[str, Any] | None:
+        """Atomically update the first match in insertion order; return it after the update, or ``None``."""
+
+    @abstractmethod
+    async def _find_one_and_delete(self, filter: Node) -> dict[str, Any] | None:
+        """Atomically remove the first match in insertion order and return it, or ``None``."""
 
     @abstractmethod
     async def _remove_many(self, filter: Node) -> int:
@@ -237,16 +383,10 @@ class BaseAdapter(ABC):
         return [by_key[k] for k in (hash_key(i) for i in ids) if k in by_key]
 
     async def _update_by_id(self, id: Any, update: Update) -> dict[str, Any] | None:
-        filter = Compare(self.id_key, "eq", id)
-        if not await self._update_many(filter, update):
-            return None
-        return await self._find_by_id(id)
+        return await self._find_one_and_update(Compare(self.id_key, "eq", id), update)
 
     async def _remove_by_id(self, id: Any) -> dict[str, Any] | None:
-        doc = await self._find_by_id(id)
-        if doc is not None:
-            await self._remove_many(Compare(self.id_key, "eq", id))
-        return doc
+        return await self._find_one_and_delete(Compare(self.id_key, "eq", id))
 
 
 def _rename(entity: Mapping[str, Any], old: str, new: str) -> dict[str, Any]:

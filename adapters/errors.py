@@ -3,7 +3,11 @@
 * ``UnsupportedQueryError`` (400, ``UNSUPPORTED_QUERY``): the query is valid, but this adapter cannot give the
   exact portable semantics for it (say ``$regex`` on an SQL engine without regular expressions). Better a
   clear error than a silently different result.
-* ``EntityAlreadyExistsError`` (409, ``ENTITY_ALREADY_EXISTS``): an insert reused an id; nothing was written.
+* ``EntityAlreadyExistsError`` (409, ``ENTITY_ALREADY_EXISTS``): a write reused an id (``data: {"id": id}``) or
+  a value of a unique index (``data: {"fields": [...], "values": [...]}``); nothing was written.
+* ``AdapterConnectionError`` (503, ``ADAPTER_CONNECTION_ERROR``, retryable): the engine could not be reached.
+* ``AdapterError`` (500, ``ADAPTER_ERROR``, a ``MoleculerServerError``): any other engine failure, with a generic
+  message that does not leak the engine's internals (the original exception is kept on ``.original``, locally).
 * A malformed query, sort, update or paging value is a ``broker.errors.ValidationError`` (422) whose ``data``
   is a list of ``{"type", "field", "message", "actual"}`` entries; ``query_error`` builds one.
 """
@@ -12,9 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from broker.errors import MoleculerClientError, ValidationError
+from broker.errors import MoleculerClientError, MoleculerRetryableError, MoleculerServerError, ValidationError
 
-__all__ = ["EntityAlreadyExistsError", "UnsupportedQueryError", "ValidationError", "query_error"]
+__all__ = [
+    "AdapterConnectionError",
+    "AdapterError",
+    "EntityAlreadyExistsError",
+    "UnsupportedQueryError",
+    "ValidationError",
+    "query_error",
+]
 
 
 class UnsupportedQueryError(MoleculerClientError):
@@ -36,14 +47,49 @@ class UnsupportedQueryError(MoleculerClientError):
 
 
 class EntityAlreadyExistsError(MoleculerClientError):
-    """An insert used an id that is already stored (409); the whole insert was refused."""
+    """A write clashed with a stored id or unique-index value (409); the whole write was refused.
 
-    def __init__(self, id: Any = None):
-        super().__init__("Entity already exists", 409, "ENTITY_ALREADY_EXISTS", {"id": id})
+    ``EntityAlreadyExistsError(5)`` → ``data == {"id": 5}`` (an id clash);
+    ``EntityAlreadyExistsError(fields=["email"], values=["a@b.c"])`` → ``data == {"fields": ["email"], "values":
+    ["a@b.c"]}`` (a unique index: its fields and the clashing value of each, in the same order).
+    """
+
+    def __init__(self, id: Any = None, *, fields: list[str] | None = None, values: list[Any] | None = None):
+        data: dict[str, Any] = {"id": id} if fields is None else {"fields": list(fields), "values": list(values or [])}
+        super().__init__("Entity already exists", 409, "ENTITY_ALREADY_EXISTS", data)
 
     @classmethod
     def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> EntityAlreadyExistsError:
-        return cls(data.get("id") if isinstance(data, dict) else None)
+        data = data if isinstance(data, dict) else {}
+        if "fields" in data:
+            return cls(fields=list(data.get("fields") or []), values=list(data.get("values") or []))
+        return cls(data.get("id"))
+
+
+class AdapterConnectionError(MoleculerRetryableError):
+    """The storage engine could not be reached or the connection was lost (503, retryable)."""
+
+    def __init__(self, adapter: str = "", message: str | None = None):
+        text = message or f"The database of {adapter or 'the adapter'} is not reachable"
+        super().__init__(text, 503, "ADAPTER_CONNECTION_ERROR", {"adapter": adapter})
+
+    @classmethod
+    def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> AdapterConnectionError:
+        adapter = data.get("adapter", "") if isinstance(data, dict) else ""
+        return cls(str(adapter), message or None)
+
+
+class AdapterError(MoleculerServerError):
+    """An unexpected engine failure (500); the message is generic so no internals travel to the caller."""
+
+    def __init__(self, adapter: str = "", message: str | None = None):
+        text = message or f"Internal storage error in {adapter or 'the adapter'}"
+        super().__init__(text, 500, "ADAPTER_ERROR", {"adapter": adapter})
+
+    @classmethod
+    def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> AdapterError:
+        adapter = data.get("adapter", "") if isinstance(data, dict) else ""
+        return cls(str(adapter), message or None)
 
 
 def query_error(field: str, message: str, actual: Any = None, type: str = "query") -> ValidationError:

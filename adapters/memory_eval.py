@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from .compiler import QueryCompiler
 from .errors import query_error
 from .query_params import SortKey, Update
 from .query_tree import (
@@ -41,7 +42,7 @@ from .query_values import (
     strict_eq,
 )
 
-__all__ = ["Predicate", "apply_update", "compile_filter", "sort_docs"]
+__all__ = ["MemoryCompiler", "Predicate", "apply_update", "compile_filter", "sort_docs"]
 
 Predicate = Callable[[dict[str, Any]], bool]
 Matcher = Callable[[Any], bool]
@@ -50,47 +51,85 @@ _NUMBERS = (int, float)
 _RANGE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 
 
-def compile_filter(node: Node, id_key: str = "_id") -> Predicate | None:
-    """A predicate over stored documents, or ``None`` for ``MatchAll`` (no check needed)."""
+def compile_filter(node: Node, id_key: str = "_id", compiler: MemoryCompiler | None = None) -> Predicate | None:
+    """A predicate over stored documents, or ``None`` for ``MatchAll`` (no check needed).
+
+    ``compiler`` defaults to the full ``MemoryCompiler`` for ``id_key``; an adapter passes its own (possibly a
+    restricted subclass that refuses some nodes with ``UnsupportedQueryError``).
+    """
     if isinstance(node, MatchAll):
         return None
-    return _compile(node, id_key)
+    if compiler is None:
+        compiler = _default_compiler(id_key)
+    return compiler.compile(node)
 
 
-def _compile(node: Node, id_key: str) -> Predicate:
-    if isinstance(node, Compare):
-        if node.op == "eq":
+class MemoryCompiler(QueryCompiler[Predicate]):
+    """Query tree → Python predicate, each leaf specialised on its operand's type; supports every node."""
+
+    def __init__(self, adapter_name: str = "MemoryAdapter", id_key: str = "_id") -> None:
+        super().__init__(adapter_name)
+        self.id_key = id_key
+
+    def match_all(self, node: MatchAll) -> Predicate:
+        return _always
+
+    def compare(self, node: Compare) -> Predicate:
+        op = node.op
+        if op == "eq":
             return _on_path(node.path, _eq_matcher(node.value))
-        if node.op == "ne":
+        if op == "ne":
             match = _on_path(node.path, _eq_matcher(node.value))
             return lambda doc: not match(doc)
-        return _on_path(node.path, _range_matcher(node.op, node.value))
-    if isinstance(node, In):
+        return _on_path(node.path, _range_matcher(op, node.value))
+
+    def in_(self, node: In) -> Predicate:
         match = _on_path(node.path, _in_matcher(node.values))
         return (lambda doc: not match(doc)) if node.negate else match
-    if isinstance(node, Exists):
+
+    def exists(self, node: Exists) -> Predicate:
         return _exists(node.path, node.flag)
-    if isinstance(node, Regex):
+
+    def regex(self, node: Regex) -> Predicate:
         return _on_path(node.path, _regex_matcher(node.pattern, node.flags))
-    if isinstance(node, Search):
-        return _search(node.text, node.fields, id_key)
-    if isinstance(node, And):
-        preds = tuple(_compile(child, id_key) for child in node.children)
+
+    def search(self, node: Search) -> Predicate:
+        return _search(node.text, node.fields, self.id_key)
+
+    def and_(self, node: And) -> Predicate:
+        preds = tuple(map(self.compile, node.children))
         if len(preds) == 2:
             first, second = preds
             return lambda doc: first(doc) and second(doc)
         return lambda doc: all(pred(doc) for pred in preds)
-    if isinstance(node, Or):
-        preds = tuple(_compile(child, id_key) for child in node.children)
+
+    def or_(self, node: Or) -> Predicate:
+        preds = tuple(map(self.compile, node.children))
         return lambda doc: any(pred(doc) for pred in preds)
-    if isinstance(node, Not):
-        inner = compile_filter(node.child, id_key)
-        if inner is None:
-            return lambda doc: False
+
+    def not_(self, node: Not) -> Predicate:
+        if isinstance(node.child, MatchAll):
+            return _never
+        inner = self.compile(node.child)
         return lambda doc: not inner(doc)
-    if isinstance(node, MatchAll):
-        return lambda doc: True
-    raise TypeError(f"not a query node: {node!r}")  # pragma: no cover - the parser only builds the types above
+
+
+def _always(doc: dict[str, Any]) -> bool:
+    return True
+
+
+def _never(doc: dict[str, Any]) -> bool:
+    return False
+
+
+_COMPILERS: dict[str, MemoryCompiler] = {}
+
+
+def _default_compiler(id_key: str) -> MemoryCompiler:
+    compiler = _COMPILERS.get(id_key)
+    if compiler is None:
+        compiler = _COMPILERS[id_key] = MemoryCompiler("MemoryAdapter", id_key)
+    return compiler
 
 
 def _on_path(path: str, match: Matcher) -> Predicate:

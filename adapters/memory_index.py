@@ -22,7 +22,7 @@ from typing import Any
 from .query_tree import split_path
 from .query_values import MISSING, SKIP, hash_key, resolve
 
-__all__ = ["Bucket", "FieldIndex", "merge_buckets"]
+__all__ = ["Bucket", "CompoundIndex", "FieldIndex", "merge_buckets"]
 
 _BY_SEQ = itemgetter(1)
 _FIRST = itemgetter(0)
@@ -155,10 +155,10 @@ class FieldIndex:
                     del self.buckets[key]
         for key in new:
             if key not in old:
-                bucket = self.buckets.get(key)
-                if bucket is None:
-                    bucket = self.buckets[key] = Bucket()
-                bucket.add(id_key, seq)
+                target = self.buckets.get(key)
+                if target is None:
+                    target = self.buckets[key] = Bucket()
+                target.add(id_key, seq)
 
     def lookup(self, values: Iterable[Any]) -> list[Bucket] | None:
         """The non-empty buckets for literal values, or ``None`` if one of them cannot be served by the index."""
@@ -185,3 +185,37 @@ class FieldIndex:
     def clear(self) -> None:
         self.buckets.clear()
         self._keys_of.clear()
+
+
+class CompoundIndex(FieldIndex):
+    """A hash index over several dotted paths: an entity is filed under every combination of its per-path keys
+    (an array on one path gives one key per element), so a bucket is exactly the set of entities matching one scalar
+    equality per path. An entity with an unindexable value on one of the paths is not filed."""
+
+    __slots__ = ("fields", "indexes")
+
+    def __init__(self, paths: tuple[str, ...]):
+        super().__init__(",".join(paths))
+        self.fields = paths
+        self.indexes = tuple(FieldIndex(path) for path in paths)
+
+    def keys_for(self, doc: dict[str, Any]) -> tuple[Any, ...]:
+        combos: list[tuple[Any, ...]] = [()]
+        for index in self.indexes:
+            keys = index.keys_for(doc)
+            if not keys:
+                return ()
+            combos = [(*combo, key) for combo in combos for key in keys]
+        return tuple(combos)
+
+    def lookup(self, values: Iterable[Any]) -> list[Bucket] | None:
+        """The bucket for one literal value per path (in ``fields`` order), or ``None`` if one is unindexable."""
+        key = tuple(hash_key(value) for value in values)
+        if SKIP in key:
+            return None
+        bucket = self.buckets.get(key)
+        return [] if bucket is None else [bucket]
+
+    def touched_by(self, paths: Iterable[str]) -> bool:
+        paths = tuple(paths)
+        return any(index.touched_by(paths) for index in self.indexes)

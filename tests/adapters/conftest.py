@@ -2,7 +2,9 @@
 
 To put a new adapter through the conformance suite, append a factory to ``ADAPTER_FACTORIES``: a callable that
 returns a fresh, not yet initialised adapter. The ``adapter`` fixture initialises and connects it, empties it, and
-clears and disconnects it afterwards. Every conformance test must pass unchanged for every factory.
+clears and disconnects it afterwards. Every conformance test must pass unchanged for every factory; a test marked
+``@requires("capability")`` (``tests/adapters/conformance/conftest.py``) must instead raise ``UnsupportedQueryError``
+on an adapter whose ``capabilities`` lack it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import pytest
 
 from adapters import BaseAdapter, MemoryAdapter
 
+from .fakes import LimitedMemoryAdapter
+
 # The fields the conformance tests query by equality / $in: the indexed memory adapter serves them from its hash
 # indexes, the plain one scans, and both must give identical results.
 INDEXED_FIELDS = ("category", "price", "name", "tags", "active", "address.city", "qty", "ratings")
@@ -21,6 +25,8 @@ INDEXED_FIELDS = ("category", "price", "name", "tags", "active", "address.city",
 ADAPTER_FACTORIES: list[tuple[str, Callable[[], BaseAdapter]]] = [
     ("memory", MemoryAdapter),
     ("memory-indexed", lambda: MemoryAdapter(indexes=INDEXED_FIELDS[:4])),  # the rest via settings["indexes"]
+    # declares no regex, no search without fields, no transactions: those cases must raise UnsupportedQueryError
+    ("memory-limited", LimitedMemoryAdapter),
 ]
 
 SETTINGS: dict[str, dict[str, Any]] = {"memory-indexed": {"indexes": list(INDEXED_FIELDS[4:])}}

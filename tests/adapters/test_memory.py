@@ -225,8 +225,8 @@ def test_find_with_limit_and_no_sort_stops_early() -> None:
 # -------------------------------------------------------------------------------------------------- lifecycle
 
 
-async def test_disconnect_and_connect_keep_the_data() -> None:
-    adapter = MemoryAdapter()
+async def test_a_persistent_adapter_keeps_the_data_across_connect() -> None:
+    adapter = MemoryAdapter(persistent=True)
     adapter.init("items", {}, {})
     await adapter.connect()
     await adapter.insert({"_id": 1})
