@@ -37,6 +37,7 @@ from .query_values import (
     copy_value,
     hash_key,
     normalize_datetime,
+    path_sort_key,
     resolve,
     sort_key,
     strict_eq,
@@ -94,7 +95,7 @@ class MemoryCompiler(QueryCompiler[Predicate]):
         return _on_path(node.path, _regex_matcher(node.pattern, node.flags))
 
     def search(self, node: Search) -> Predicate:
-        return _search(node.text, node.fields, self.id_key)
+        return _search(node.text, node.fields, self.id_key, node.exclude)
 
     def and_(self, node: And) -> Predicate:
         preds = tuple(map(self.compile, node.children))
@@ -220,8 +221,14 @@ def _regex_matcher(pattern: str, flags: str) -> Matcher:
     return lambda v: one(v) or (type(v) is list and any(one(e) for e in v))
 
 
-def _search(text: str, fields: tuple[str, ...], id_key: str) -> Predicate:
-    """Case-insensitive substring over string values (or strings inside an array value) of the fields."""
+def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
+    """``path`` is one of the excluded paths or lies under one (``"a.b"`` under ``"a"``)."""
+    return any(path == e or path.startswith(e + ".") for e in exclude)
+
+
+def _search(text: str, fields: tuple[str, ...], id_key: str, exclude: tuple[str, ...] = ()) -> Predicate:
+    """Case-insensitive substring over string values (or strings inside an array value) of the fields, never
+    over an excluded path or anything under it."""
     needle = text.lower()
 
     def one(v: Any) -> bool:
@@ -230,7 +237,13 @@ def _search(text: str, fields: tuple[str, ...], id_key: str) -> Predicate:
         return type(v) is list and any(type(e) is str and needle in e.lower() for e in v)
 
     if not fields:
+        if exclude:
+            skip = frozenset(e for e in exclude if "." not in e) | {id_key}
+            return lambda doc: any(one(v) for k, v in doc.items() if k not in skip)
         return lambda doc: any(one(v) for k, v in doc.items() if k != id_key)
+    fields = tuple(f for f in fields if not _excluded(f, exclude))
+    if not fields:
+        return lambda doc: False
     matchers = tuple(_on_path(f, one) for f in fields)
     if len(matchers) == 1:
         return matchers[0]
@@ -241,18 +254,12 @@ def _search(text: str, fields: tuple[str, ...], id_key: str) -> Predicate:
 
 
 def _key_function(key: SortKey, descending: bool) -> Callable[[dict[str, Any]], Any]:
+    """The key function of one sort key: MongoDB's sort key of the path (``query_values.sort_key``)."""
     parts = split_path(key.path)
     if len(parts) == 1:
         name = parts[0]
         return lambda doc: sort_key(doc.get(name, MISSING), descending)
-
-    def dotted(doc: dict[str, Any]) -> Any:
-        values = resolve(doc, parts)
-        if len(values) == 1:
-            return sort_key(values[0], descending)
-        return sort_key([None if v is MISSING else v for v in values], descending)
-
-    return dotted
+    return lambda doc: path_sort_key(doc, parts, descending)
 
 
 def sort_docs(docs: list[dict[str, Any]], keys: tuple[SortKey, ...], top: int | None = None) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@
 * ``parse_sort(sort) -> tuple[SortKey, ...]``, ``parse_update(update) -> Update``,
   ``parse_find_params(params) -> FindParams`` (``FindParams.filter`` is ``query`` AND ``search``).
 * Node types: ``MatchAll``, ``Compare(path, op, value)``, ``In(path, values, negate)``, ``Exists(path,
-  flag)``, ``Regex(path, pattern, flags)``, ``Search(text, fields)``, ``And(children)``, ``Or(children)``,
+  flag)``, ``Regex(path, pattern, flags)``, ``Search(text, fields, exclude)``, ``And(children)``, ``Or(children)``,
   ``Not(child)``.
 
 Anything malformed is a 422 ``ValidationError`` whose ``data`` names the path (``price.$gt``); adapters only

@@ -87,10 +87,16 @@ class Regex:
 
 @dataclass(frozen=True, slots=True)
 class Search:
-    """The find param ``search``: case-insensitive substring over ``fields`` (all top-level fields if empty)."""
+    """The find param ``search``: case-insensitive substring over ``fields`` (all top-level fields if empty).
+
+    ``exclude`` lists paths never searched, nor anything under them (``"secret"`` also hides ``"secret.x"``):
+    with ``fields == ()`` it keeps e.g. hidden fields out of a default search; explicit ``fields`` that are, or
+    lie under, an excluded path are dropped too (a search left with no field matches nothing).
+    """
 
     text: str
     fields: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ under" can never disagree with each other.
   compare element by element with the same rule (object key order is ignored); naive datetimes are taken as
   UTC.
 * Ranges (``$gt``...) only compare inside one bracket: numbers, strings (code-point order) or datetimes.
-* Sort order (BSON's): missing = ``None`` < numbers < strings < objects < arrays < booleans < datetimes; an
-  array field sorts by its smallest element ascending and its largest descending (an empty array before
+* Sort order (MongoDB's BSON comparison): missing = ``None`` < numbers < strings < objects < arrays < booleans
+  < datetimes; objects compare field by field (type, then name, then value); through arrays a sort uses the
+  smallest reached value ascending and the largest descending (an empty array sorts as ``undefined``, before
   ``None``).
 """
 
@@ -22,14 +23,18 @@ from typing import Any, Final
 __all__ = [
     "MISSING",
     "SKIP",
+    "UNDEFINED",
     "copy_value",
     "hash_key",
     "is_number",
     "normalize_datetime",
+    "path_sort_key",
     "range_match",
     "resolve",
     "sort_key",
+    "sort_values",
     "strict_eq",
+    "value_key",
 ]
 
 
@@ -189,43 +194,131 @@ def _walk(value: Any, parts: tuple[str, ...], i: int, out: list[Any]) -> None:
     out.append(MISSING)
 
 
-# Sort ranks (BSON order): empty array < null/missing < NaN < numbers < strings < objects < arrays < booleans
-# < datetimes < anything else.
-_R_EMPTY, _R_NULL, _R_NAN, _R_NUM, _R_STR, _R_OBJ, _R_ARR, _R_BOOL, _R_DATE, _R_OTHER = range(10)
+# ------------------------------------------------------------------------------------------------------- sort
+#
+# MongoDB's comparison/sort order (https://www.mongodb.com/docs/manual/reference/bson-type-comparison-order/):
+# canonical BSON type first -- MinKey < null < numbers < symbol/string < object < array < binData < ObjectId < bool
+# < date < timestamp < regex < MaxKey -- then the value. The types this language stores map onto it as below;
+# ``_R_UNDEF`` is the key MongoDB's sort-key generator gives an empty array (BSON ``undefined``, below null), NaN
+# is a number smaller than every other number, anything foreign sorts last.
+_R_UNDEF, _R_NULL, _R_NAN, _R_NUM, _R_STR, _R_OBJ, _R_ARR, _R_BOOL, _R_DATE, _R_OTHER = range(10)
+_UNDEF_KEY: Final = (_R_UNDEF,)
+_NULL_KEY: Final = (_R_NULL,)
+_NAN_KEY: Final = (_R_NAN,)
 
 
-def sort_key(value: Any, descending: bool = False) -> tuple[Any, ...]:
-    """A key that totally orders any stored value (never raises ``TypeError``).
+class _Undefined:
+    """What a path reaches when it ends on an empty array: MongoDB sorts that as ``undefined`` (below null)."""
 
-    A top-level array sorts by its smallest element (ascending) or its largest (descending), as MongoDB does.
+    __slots__ = ()
+
+
+UNDEFINED: Final = _Undefined()
+
+
+def value_key(value: Any) -> tuple[Any, ...]:
+    """A key whose Python order is MongoDB's comparison of two BSON values (arrays compared as values).
+
+    Numbers compare by value (ints and floats together; NaN below every number), strings by code point (= UTF-8
+    byte order, MongoDB's binary comparison), booleans ``False < True``, datetimes by instant (naive = UTC).
+    Embedded documents compare field by field in stored order: each pair by canonical BSON type, then field
+    name, then value; a document that runs out of fields first is smaller. Arrays compare element by element the
+    same way (the names are the indexes, so equal), shorter first. Never raises ``TypeError``.
     """
     t = type(value)
     if t is str:
         return (_R_STR, value)
     if t is int or t is float:
-        return (_R_NUM, value) if value == value else (_R_NAN, 0)
-    if t is list:
-        if not value:
-            return (_R_EMPTY, 0)
-        keys = [_nested_key(v) for v in value]
-        return max(keys) if descending else min(keys)
-    return _nested_key(value)
-
-
-def _nested_key(value: Any) -> tuple[Any, ...]:
-    t = type(value)
-    if t is str:
-        return (_R_STR, value)
-    if t is int or t is float:
-        return (_R_NUM, value) if value == value else (_R_NAN, 0)
+        return (_R_NUM, value) if value == value else _NAN_KEY
     if value is None or value is MISSING:
-        return (_R_NULL, 0)
+        return _NULL_KEY
     if t is bool:
         return (_R_BOOL, value)
     if t is datetime:
         return (_R_DATE, normalize_datetime(value))
     if isinstance(value, Mapping):
-        return (_R_OBJ, tuple((str(k), _nested_key(v)) for k, v in value.items()))
+        fields = []
+        for name, item in value.items():
+            key = value_key(item)
+            fields.append((_R_NUM if key is _NAN_KEY else key[0], str(name), key))
+        return (_R_OBJ, tuple(fields))
     if isinstance(value, list | tuple):
-        return (_R_ARR, tuple(_nested_key(v) for v in value))
+        items = []
+        for item in value:
+            key = value_key(item)
+            items.append((_R_NUM if key is _NAN_KEY else key[0], key))
+        return (_R_ARR, tuple(items))
+    if value is UNDEFINED:
+        return _UNDEF_KEY
     return (_R_OTHER, type(value).__name__, repr(value))
+
+
+def sort_key(value: Any, descending: bool = False) -> tuple[Any, ...]:
+    """The sort key of a top-level field value: ``value_key``, except that an array sorts by its smallest
+    element ascending and its largest descending (its elements are not expanded further), and an empty array by
+    ``undefined`` (before ``None`` ascending, after it descending), as MongoDB's sort-key generator does."""
+    t = type(value)
+    if t is str:
+        return (_R_STR, value)
+    if t is int or t is float:
+        return (_R_NUM, value) if value == value else _NAN_KEY
+    if t is list:
+        if not value:
+            return _UNDEF_KEY
+        keys = [value_key(v) for v in value]
+        return max(keys) if descending else min(keys)
+    return value_key(value)
+
+
+def path_sort_key(doc: Any, parts: tuple[str, ...], descending: bool = False) -> tuple[Any, ...]:
+    """The sort key of a dotted path: the smallest (ascending) or largest (descending) ``value_key`` over every
+    value MongoDB's sort-key generator reaches (``sort_values``)."""
+    keys = [value_key(v) for v in sort_values(doc, parts)]
+    if len(keys) == 1:
+        return keys[0]
+    return max(keys) if descending else min(keys)
+
+
+def sort_values(doc: Any, parts: tuple[str, ...]) -> list[Any]:
+    """The values a sort on a dotted path looks at, following MongoDB's sort-key (index-key) generation.
+
+    * Objects are entered; a missing field, or a scalar where an object was expected, gives ``None``.
+    * An array met before the last segment is expanded: each object element is entered, every other element
+      (scalars, nested arrays) gives ``None``, and an empty array gives ``None``. A numeric segment within the
+      array's bounds indexes it instead (``items.0.price``).
+    * The value at the last segment, if an array, is expanded one level (nested arrays stay arrays); an empty
+      one gives ``UNDEFINED``.
+    """
+    out: list[Any] = []
+    _sort_walk(doc, parts, 0, out, False)
+    return out
+
+
+def _sort_walk(value: Any, parts: tuple[str, ...], i: int, out: list[Any], positional: bool) -> None:
+    if i == len(parts):
+        if type(value) is list:
+            if not value:
+                out.append(UNDEFINED)
+            elif positional:
+                out.append(value)  # reached by index: MongoDB keeps it whole
+            else:
+                out.extend(value)
+        else:
+            out.append(None if value is MISSING else value)
+        return
+    segment = parts[i]
+    if isinstance(value, Mapping):
+        _sort_walk(value.get(segment, MISSING), parts, i + 1, out, False)
+    elif type(value) is list:
+        if segment.isdigit() and int(segment) < len(value):
+            _sort_walk(value[int(segment)], parts, i + 1, out, True)
+        elif not value:
+            out.append(None)
+        else:
+            for element in value:
+                if isinstance(element, Mapping):
+                    _sort_walk(element, parts, i, out, False)
+                else:
+                    out.append(None)
+    else:
+        out.append(None)
