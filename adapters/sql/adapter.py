@@ -32,11 +32,11 @@ row locks, not on the isolation level.
 from __future__ import annotations
 
 import asyncio
+import json
 import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -49,10 +49,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from broker.errors import MoleculerError, ServiceSchemaError
 
 from ..base import BaseAdapter
+from ..capabilities import FULL, AdapterCapabilities
 from ..errors import EntityAlreadyExistsError, query_error
 from ..memory_eval import apply_update
 from ..query import Compare, FindParams, In, Node, Update, check_value
 from ..query_values import hash_key
+from ..transactions import Transaction
 from .columns import Field, TableInfo
 from .compiler import SqlCompiler
 from .errors import translate_sql_error
@@ -64,11 +66,16 @@ __all__ = ["SQLAdapter"]
 _SQLITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
-@dataclass(eq=False)
-class _Tx:
-    conn: AsyncConnection
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    active: bool = True
+class _SqlTransaction(Transaction):
+    """An open ``transaction()``: its connection, a lock serialising its statements, and the SQLite write lock."""
+
+    __slots__ = ("conn", "engine_lock", "lock")
+
+    def __init__(self, conn: AsyncConnection, engine_lock: asyncio.Lock | None) -> None:
+        super().__init__()
+        self.conn = conn
+        self.lock = asyncio.Lock()
+        self.engine_lock = engine_lock
 
 
 class SQLAdapter(BaseAdapter):
@@ -82,6 +89,7 @@ class SQLAdapter(BaseAdapter):
         create_tables: bool = True,
         id_column: str | None = None,
         seq_column: str | None = "_seq",
+        savepoints: bool = True,
         **engine_options: Any,
     ) -> None:
         super().__init__()
@@ -100,9 +108,10 @@ class SQLAdapter(BaseAdapter):
         self._create_tables = create_tables
         self._id_column = id_column
         self._seq_column = seq_column
+        self._savepoints = savepoints
         self._info: TableInfo | None = None
         self._compiler: SqlCompiler | None = None
-        self._tx: ContextVar[_Tx | None] = ContextVar(f"sql_tx_{id(self)}", default=None)
+        self.capabilities = _capabilities(self.dialect)  # type: ignore[misc]
         if model is not None:
             self._bind_model(model)
 
@@ -180,9 +189,9 @@ class SQLAdapter(BaseAdapter):
     async def _connection(self, id: Any = None) -> AsyncIterator[AsyncConnection]:
         """A connection in a transaction: the current ``transaction()``'s, or a new one committed at the end.
         Engine exceptions leave as typed errors (``errors.translate_sql_error``)."""
-        tx = self._tx.get()
+        tx = self._tx.current()
         try:
-            if tx is not None and tx.active:
+            if isinstance(tx, _SqlTransaction):
                 async with tx.lock:
                     yield tx.conn
                 return
@@ -199,61 +208,77 @@ class SQLAdapter(BaseAdapter):
             raise translate_sql_error(exc, self.adapter_name, id) from None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
+    async def transaction(self) -> AsyncIterator[Transaction]:
         """Group adapter calls in one database transaction; an exception rolls them all back. A nested block is
-        a savepoint (its failure, caught by the outer block, undoes only its own writes). Other tasks never run in
-        this transaction (a ``ContextVar``); on SQLite they wait for it to end."""
-        tx = self._tx.get()
-        if tx is not None and tx.active:
+        a savepoint: its failure, caught by the outer block, undoes only its own writes (the contract's default
+        joins the outer transaction; SQL has savepoints). Other tasks never run in this transaction (a
+        ``ContextVar``); on SQLite they wait for it to end."""
+        tx = self._tx.current()
+        if not isinstance(tx, _SqlTransaction) or not self._savepoints:
+            async with super().transaction() as outer:
+                yield outer
+            return
+        try:
             async with tx.lock:
                 savepoint = await tx.conn.begin_nested()
-            try:
-                yield
-            except BaseException:
-                async with tx.lock:
-                    await savepoint.rollback()
-                raise
+        except Exception as exc:
+            raise translate_sql_error(exc, self.adapter_name) from None
+        try:
+            yield tx
+        except BaseException:
             async with tx.lock:
+                if savepoint.is_active:
+                    await savepoint.rollback()
+            raise
+        async with tx.lock:
+            if savepoint.is_active:
                 await savepoint.commit()
-            return
+
+    async def _begin_transaction(self) -> Transaction:
         lock = self._lock()
         if lock is not None:
             await lock.acquire()
         try:
-            try:
-                conn = await self.engine.connect()
-            except Exception as exc:
-                raise translate_sql_error(exc, self.adapter_name) from None
-            new = _Tx(conn)
-            token = self._tx.set(new)
+            conn = await self.engine.connect()
             try:
                 await conn.begin()
-                yield
-            except BaseException as exc:
-                new.active = False
-                try:
-                    await conn.rollback()
-                except Exception:
-                    pass
-                if isinstance(exc, Exception) and not isinstance(exc, MoleculerError) and _is_engine_error(exc):
-                    raise translate_sql_error(exc, self.adapter_name) from None
+            except BaseException:
+                await conn.close()
                 raise
-            else:
-                new.active = False
-                try:
-                    await conn.commit()
-                except Exception as exc:
-                    raise translate_sql_error(exc, self.adapter_name) from None
-            finally:
-                new.active = False
-                self._tx.reset(token)
-                try:
-                    await conn.close()
-                except Exception:
-                    pass
-        finally:
+        except BaseException:
             if lock is not None:
                 lock.release()
+            raise
+        return _SqlTransaction(conn, lock)
+
+    async def _commit_transaction(self, tx: Transaction) -> None:
+        assert isinstance(tx, _SqlTransaction)
+        try:
+            await tx.conn.commit()
+        finally:
+            await self._end(tx)
+
+    async def _rollback_transaction(self, tx: Transaction) -> None:
+        assert isinstance(tx, _SqlTransaction)
+        try:
+            await tx.conn.rollback()
+        except Exception:
+            pass  # a lost connection: the server has rolled back already
+        finally:
+            await self._end(tx)
+
+    async def _end(self, tx: _SqlTransaction) -> None:
+        try:
+            await tx.conn.close()
+        except Exception:
+            pass
+        finally:
+            if tx.engine_lock is not None:
+                tx.engine_lock.release()
+
+    def translate_error(self, exc: Exception) -> MoleculerError:
+        """Duplicate keys → 409, lost/refused connections → retryable 503, the rest → 500 (``errors.py``)."""
+        return translate_sql_error(exc, self.adapter_name)
 
     # ------------------------------------------------------------------------------------------------ reads
 
@@ -320,9 +345,16 @@ class SQLAdapter(BaseAdapter):
         return values
 
     def _column_value(self, f: Field, value: Any, where: str, kind: str) -> Any:
-        value = check_value(value, where, kind)
         if f.kind == "json":
-            return encode_value(value)
+            encoded = encode_value(value)
+            try:
+                json.dumps(encoded)
+            except (TypeError, ValueError):
+                raise query_error(
+                    where, f"a value of type {type(value).__name__} cannot be stored", repr(value)[:80], kind
+                ) from None
+            return encoded
+        value = check_value(value, where, kind)
         if value is None:
             return None
         t = type(value)
@@ -345,7 +377,15 @@ class SQLAdapter(BaseAdapter):
             raise query_error(where, f"the id column holds {kind} values", repr(id)[:80], "entity")
         return id
 
+    def _refuse_unique_indexes(self) -> None:
+        """Declared unique indexes are not enforced by this adapter yet: refuse writes rather than ignore them."""
+        if any(spec.unique for spec in self.index_specs):
+            raise self.unsupported(
+                "unique index", None, "declare the unique constraint on the SQLAlchemy model (a clash is then a 409)"
+            )
+
     async def _insert(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        self._refuse_unique_indexes()
         info = self._table_info()
         prepared: list[tuple[Any, dict[str, Any]]] = []
         seen: set[Any] = set()
@@ -413,9 +453,14 @@ class SQLAdapter(BaseAdapter):
                         f"{op}.{path}", f"'{f.key}' is not a JSON column: no dotted paths into it", path, "update"
                     )
 
-    async def _update_in(self, conn: AsyncConnection, filter: Node, update: Update) -> int:
+    async def _update_in(
+        self, conn: AsyncConnection, filter: Node | None, update: Update, where: sa.ColumnElement[bool] | None = None
+    ) -> int:
+        self._refuse_unique_indexes()
         info = self._table_info()
-        where = self._where(filter)
+        if where is None:
+            assert filter is not None
+            where = self._where(filter)
         if not update:
             return int(
                 (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
@@ -485,12 +530,23 @@ class SQLAdapter(BaseAdapter):
         async with self._connection() as conn:
             return await self._update_in(conn, filter, update)
 
-    async def _update_by_id(self, id: Any, update: Update) -> dict[str, Any] | None:
-        filter = Compare(self.id_key, "eq", id)
+    async def _first(self, conn: AsyncConnection, filter: Node) -> Any:
+        """The order-column value of the first match (insertion order), locked until the transaction ends."""
+        info = self._table_info()
+        stmt = sa.select(info.order).where(self._where(filter)).order_by(info.order).limit(1)
+        if self.dialect != "sqlite":
+            stmt = stmt.with_for_update()
+        return (await conn.execute(stmt)).scalar_one_or_none()
+
+    async def _find_one_and_update(self, filter: Node, update: Update) -> dict[str, Any] | None:
+        info = self._table_info()
         async with self._connection() as conn:
-            if not await self._update_in(conn, filter, update):
+            order = await self._first(conn, filter)
+            if order is None:
                 return None
-            row = (await conn.execute(sa.select(*self._columns()).where(self._where(filter)))).first()
+            if update:
+                await self._update_in(conn, None, update, info.order == order)
+            row = (await conn.execute(sa.select(*self._columns()).where(info.order == order))).first()
         return None if row is None else self._entity(row)
 
     async def _remove_many(self, filter: Node) -> int:
@@ -498,17 +554,16 @@ class SQLAdapter(BaseAdapter):
             result = await conn.execute(self.table.delete().where(self._where(filter)))
         return int(result.rowcount)
 
-    async def _remove_by_id(self, id: Any) -> dict[str, Any] | None:
-        where = self._where(Compare(self.id_key, "eq", id))
+    async def _find_one_and_delete(self, filter: Node) -> dict[str, Any] | None:
+        info = self._table_info()
         async with self._connection() as conn:
-            stmt = sa.select(*self._columns()).where(where)
-            if self.dialect != "sqlite":
-                stmt = stmt.with_for_update()
-            row = (await conn.execute(stmt)).first()
-            if row is None:
+            order = await self._first(conn, filter)
+            if order is None:
                 return None
+            where = info.order == order
+            row = (await conn.execute(sa.select(*self._columns()).where(where))).first()
             await conn.execute(self.table.delete().where(where))
-        return self._entity(row)
+        return None if row is None else self._entity(row)
 
     async def _clear(self) -> int:
         async with self._connection() as conn:
@@ -516,8 +571,24 @@ class SQLAdapter(BaseAdapter):
         return int(result.rowcount)
 
 
-def _is_engine_error(exc: Exception) -> bool:
-    return isinstance(exc, sa.exc.SQLAlchemyError | OSError | ConnectionError | TimeoutError)
+def _capabilities(dialect: str) -> AdapterCapabilities:
+    """What each dialect gives exactly. SQLite runs the memory adapter's rules on JSON columns (registered
+    functions), so it has everything but unique indexes (not created yet); the servers' JSON columns, regex and
+    field-less search are not compiled yet."""
+    if dialect == "sqlite":
+        return replace(FULL, unique_indexes=False, unique_null_is_value=False)
+    return replace(
+        FULL,
+        regex=False,
+        search_without_fields=False,
+        mixed_type_values=False,
+        array_values=False,
+        object_values=False,
+        paths_through_arrays=False,
+        sort_on_arrays=False,
+        unique_indexes=False,
+        unique_null_is_value=False,
+    )
 
 
 def _register_sqlite_functions(engine: AsyncEngine) -> None:

@@ -14,37 +14,13 @@ from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
-from broker.errors import MoleculerError, MoleculerRetryableError, MoleculerServerError
+from broker.errors import MoleculerError
 
-from ..errors import EntityAlreadyExistsError
+from ..errors import AdapterConnectionError, AdapterError, EntityAlreadyExistsError
 
 __all__ = ["AdapterConnectionError", "AdapterError", "translate_sql_error"]
 
 _DUPLICATE_MARKERS = ("unique", "duplicate")
-
-
-class AdapterConnectionError(MoleculerRetryableError):
-    """The database could not be reached or the connection was lost (503, retryable)."""
-
-    def __init__(self, adapter: str = "adapter") -> None:
-        super().__init__(
-            f"The database of {adapter} is unreachable", 503, "ADAPTER_CONNECTION_ERROR", {"adapter": adapter}
-        )
-
-    @classmethod
-    def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> AdapterConnectionError:
-        return cls(str(data.get("adapter", "adapter")) if isinstance(data, dict) else "adapter")
-
-
-class AdapterError(MoleculerServerError):
-    """An unexpected engine failure (500); the message is generic, the original stays on ``original``."""
-
-    def __init__(self, adapter: str = "adapter") -> None:
-        MoleculerError.__init__(self, f"{adapter} failed", 500, "ADAPTER_ERROR", {"adapter": adapter})
-
-    @classmethod
-    def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> AdapterError:
-        return cls(str(data.get("adapter", "adapter")) if isinstance(data, dict) else "adapter")
 
 
 def _is_connection_error(exc: BaseException) -> bool:

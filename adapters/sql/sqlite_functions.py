@@ -26,7 +26,7 @@ from typing import Any
 
 from ..memory_eval import compile_filter
 from ..query_tree import Compare, Exists, In, Node, Regex, regex_flags, split_path
-from ..query_values import MISSING, resolve, sort_key
+from ..query_values import MISSING, path_sort_key, resolve, sort_key
 from .types import decode_json, encode_value, sort_bytes
 
 __all__ = ["encode_leaf", "register"]
@@ -109,8 +109,7 @@ def dbm_regex(text: str | None, pattern: str, flags: str) -> int:
 def dbm_sortkey(text: str | None, path: str, descending: int) -> bytes:
     value: Any = MISSING if text is None else decode_json(text)
     if path:
-        values = resolve(value, split_path(path)) if value is not MISSING else [MISSING]
-        value = values[0] if len(values) == 1 else [None if v is MISSING else v for v in values]
+        return sort_bytes(path_sort_key(value, split_path(path), bool(descending)))
     return sort_bytes(sort_key(value, bool(descending)))
 
 

@@ -141,25 +141,25 @@ def _str_bytes(s: str) -> bytes:
     return s.encode("utf-8", "surrogatepass").replace(b"\x00", b"\x00\x01") + b"\x00\x00"
 
 
-def sort_bytes(key: tuple[Any, ...]) -> bytes:
-    """Bytes ordered like ``query_values.sort_key`` tuples (rank, payload) under ``memcmp``."""
-    rank, *rest = key
-    head = bytes((rank + 1,))  # rank bytes start at 1: 0 terminates sequences
-    payload = rest[0] if rest else None
-    if isinstance(payload, bool):
-        return head + (b"\x01" if payload else b"\x00")
-    if isinstance(payload, int | float):
-        return head + _float_bytes(payload)
-    if isinstance(payload, str):
-        return head + _str_bytes(payload)
-    if isinstance(payload, datetime):
-        return head + _float_bytes(payload.timestamp())
-    if isinstance(payload, tuple):
-        out = bytearray(head)
-        for item in payload:
-            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], tuple):
-                out += b"\x01" + _str_bytes(item[0]) + sort_bytes(item[1])  # an object's (name, value) pair
-            else:
-                out += b"\x01" + sort_bytes(item)
+def sort_bytes(key: Any) -> bytes:
+    """Bytes whose ``memcmp`` order is the Python order of ``query_values`` sort keys.
+
+    A key is a tuple of ints (ranks), numbers, strings, bools, datetimes and nested tuples; at a given position,
+    keys that are equal so far hold values of one type, so each type only needs an order-preserving encoding:
+    numbers as flipped IEEE-754 (ints beyond 2**53 lose precision), strings as escaped UTF-8 (code point order),
+    tuples as ``0x01``-prefixed elements ended by ``0x00`` (a prefix sorts first).
+    """
+    if isinstance(key, tuple):
+        out = bytearray()
+        for item in key:
+            out += b"\x01" + sort_bytes(item)
         return bytes(out + b"\x00")
-    return head + _str_bytes(repr(rest))
+    if isinstance(key, bool):
+        return b"\x01" if key else b"\x00"
+    if isinstance(key, int | float):
+        return _float_bytes(key)
+    if isinstance(key, str):
+        return _str_bytes(key)
+    if isinstance(key, datetime):
+        return _float_bytes(key.timestamp())
+    return _str_bytes(repr(key))

@@ -14,7 +14,8 @@ from adapters.sql import AnyId, JSONText
 
 CONFORMANCE_FIELDS = (
     "name", "price", "qty", "category", "tags", "address", "active", "ratings", "v", "at", "t", "n", "pair", "obj",
-    "other", "kind", "visits", "touched", "meta", "stats", "group", "x", "a", "b",
+    "other", "kind", "visits", "touched", "meta", "stats", "group", "x", "y", "a", "b", "c", "k", "s", "body", "by",
+    "note", "email", "password", "secret", "shop", "sku", "version",
 )  # fmt: skip
 
 
