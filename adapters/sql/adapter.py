@@ -205,7 +205,7 @@ class SQLAdapter(BaseAdapter):
         except MoleculerError:
             raise
         except Exception as exc:
-            raise translate_sql_error(exc, self.adapter_name, id) from None
+            raise self._translate(exc, id) from None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -222,7 +222,7 @@ class SQLAdapter(BaseAdapter):
             async with tx.lock:
                 savepoint = await tx.conn.begin_nested()
         except Exception as exc:
-            raise translate_sql_error(exc, self.adapter_name) from None
+            raise self._translate(exc) from None
         try:
             yield tx
         except BaseException:
@@ -278,15 +278,28 @@ class SQLAdapter(BaseAdapter):
 
     def translate_error(self, exc: Exception) -> MoleculerError:
         """Duplicate keys → 409, lost/refused connections → retryable 503, the rest → 500 (``errors.py``)."""
-        return translate_sql_error(exc, self.adapter_name)
+        return self._translate(exc)
+
+    def _translate(self, exc: BaseException, id: Any = None) -> MoleculerError:
+        info = self._info
+        if info is None:
+            return translate_sql_error(exc, self.adapter_name, id)
+        columns = {f.column.name: f.key for f in info.fields.values()}
+        return translate_sql_error(exc, self.adapter_name, id, columns, info.id.column.name)
 
     # ------------------------------------------------------------------------------------------------ reads
+
+    def _json_text(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+        """A JSON column read as its text (``NULL`` stays ``NULL``: missing), decoded by ``types.decode_json``."""
+        if self.dialect == "postgresql":
+            return sa.cast(column, sa.Text())
+        return sa.type_coerce(column, sa.Text())
 
     def _columns(self) -> list[sa.ColumnElement[Any]]:
         info = self._table_info()
         cols: list[sa.ColumnElement[Any]] = [info.id.column]
         for f in info.data_fields:
-            cols.append(sa.type_coerce(f.column, sa.Text()).label(f.key) if f.kind == "json" else f.column)
+            cols.append(self._json_text(f.column).label(f.key) if f.kind == "json" else f.column)
         return cols
 
     def _entity(self, row: Any) -> dict[str, Any]:
@@ -367,6 +380,8 @@ class SQLAdapter(BaseAdapter):
         }.get(f.kind, False)
         if not ok:
             raise query_error(where, f"'{f.key}' holds {f.kind} values, not {t.__name__}", repr(value)[:80], kind)
+        if t is str and "\x00" in value and self.dialect == "postgresql":
+            raise query_error(where, "PostgreSQL text cannot hold the NUL character", repr(value)[:80], kind)
         return value
 
     def _id_value(self, id: Any, where: str) -> Any:
@@ -419,13 +434,23 @@ class SQLAdapter(BaseAdapter):
                 try:
                     result = await conn.execute(info.table.insert().values(row))
                 except sa.exc.IntegrityError as exc:
-                    raise translate_sql_error(exc, self.adapter_name, id) from None
+                    raise self._translate(exc, id) from None
                 if id is None:
                     id = result.inserted_primary_key[0] if result.inserted_primary_key else None
                 ids.append(id)
+            if self.dialect == "postgresql" and info.id_generated and given:
+                await self._advance_sequence(conn)
             stmt = sa.select(*self._columns()).where(self._where(In(self.id_key, tuple(ids))))
             rows = {hash_key(r[0]): self._entity(r) for r in (await conn.execute(stmt)).all()}
         return [rows[hash_key(id)] for id in ids]
+
+    async def _advance_sequence(self, conn: AsyncConnection) -> None:
+        """After explicit ids on PostgreSQL: move the key's sequence past them, so a generated id never collides."""
+        info = self._table_info()
+        column = info.id.column
+        seq = sa.func.pg_get_serial_sequence(info.table.fullname, column.name)
+        top = sa.select(sa.func.max(column)).scalar_subquery()
+        await conn.execute(sa.select(sa.func.setval(seq, top)))
 
     def _is_simple(self, update: Update) -> bool:
         """Whether the update is plain column assignments (one ``UPDATE`` statement)."""
@@ -500,7 +525,7 @@ class SQLAdapter(BaseAdapter):
         info = self._table_info()
         touched = {path.split(".", 1)[0] for path in update.paths}
         fields = [info.fields[k] for k in touched]
-        cols = [sa.type_coerce(f.column, sa.Text()) if f.kind == "json" else f.column for f in fields]
+        cols = [self._json_text(f.column) if f.kind == "json" else f.column for f in fields]
         stmt = sa.select(info.order, *cols).where(where).order_by(info.order)
         if self.dialect != "sqlite":
             stmt = stmt.with_for_update()

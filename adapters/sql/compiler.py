@@ -117,6 +117,8 @@ class SqlCompiler:
     def _literal(self, field: Field, value: Any) -> tuple[bool, Any]:
         """``(True, bound value)`` when ``value`` is of the column's type bracket, else ``(False, None)``."""
         kind, t = field.kind, type(value)
+        if t is str and "\x00" in value and self.dialect == "postgresql":
+            return (False, None)  # PostgreSQL text cannot hold NUL: no stored value equals it
         if kind == "anyid":
             encoded = encode_id(value)
             return (encoded is not None, encoded)
@@ -223,9 +225,11 @@ class SqlCompiler:
         return sa.or_(sa.false(), *clauses)
 
     def _contains(self, column: sa.Column[Any], needle: str) -> Clause:
+        if "\x00" in needle and self.dialect == "postgresql":
+            return sa.false()
         if self.sqlite:
             return sa.func.coalesce(sa.func.dbm_contains(column, needle), 0) == 1
-        lowered = sa.func.lower(self.text_of(column))
+        lowered = sa.func.lower(column)  # the database's ctype lower-cases non-ASCII letters (C.UTF-8, utf8mb4)
         return (
             sa.and_(column.is_not(None), sa.func.strpos(lowered, needle) > 0)
             if self.dialect == "postgresql"

@@ -33,7 +33,7 @@ def documents_table(name: str = "conformance_items", metadata: sa.MetaData | Non
     )
 
 
-def products_table(name: str = "products", metadata: sa.MetaData | None = None) -> sa.Table:
+def products_table(name: str = "dbm_products", metadata: sa.MetaData | None = None) -> sa.Table:
     """A typed table: integer autoincrement id, text/number/bool/datetime columns and one JSON column."""
     return sa.Table(
         name,
@@ -41,7 +41,7 @@ def products_table(name: str = "products", metadata: sa.MetaData | None = None) 
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("sku", sa.String(64), unique=True),
         sa.Column("name", sa.String(200)),
-        sa.Column("price", sa.Float()),
+        sa.Column("price", sa.Double()),
         sa.Column("stock", sa.Integer()),
         sa.Column("active", sa.Boolean()),
         sa.Column("created", sa.DateTime()),
