@@ -25,12 +25,29 @@ __all__ = ["AdapterConnectionError", "AdapterError", "translate_sql_error"]
 _DUPLICATE_MARKERS = ("unique", "duplicate")
 
 
+_CONNECTION_MARKERS = (
+    "connect",
+    "server has gone away",
+    "lost",
+    "terminat",
+    "closed",
+    "timeout",
+    "timed out",
+    "refused",
+    "broken pipe",
+    "reset by peer",
+    "shutdown",
+)
+
+
 def _is_connection_error(exc: BaseException) -> bool:
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
-    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.DisconnectionError):
-        text = str(exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc).lower()
-        return "locked" not in text or "connection" in text
+    if isinstance(exc, sa_exc.DisconnectionError):
+        return True
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        text = str(exc.orig).lower()
+        return any(marker in text for marker in _CONNECTION_MARKERS)
     if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror | OSError):
         return True
     cause = exc.__cause__ or exc.__context__
