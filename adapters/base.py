@@ -53,16 +53,17 @@ and may override ``_find_by_id``, ``_find_by_ids`` (built on ``_find``) and ``_u
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import math
 import socket
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar
+from typing import Any, ClassVar
 
 from broker.errors import MoleculerError, ServiceSchemaError
 
+from .calls import engine_call
 from .capabilities import FULL, AdapterCapabilities
 from .errors import AdapterConnectionError, AdapterError, UnsupportedQueryError, query_error
 from .indexes import IndexSpec, parse_indexes
@@ -71,29 +72,6 @@ from .query_values import hash_key
 from .transactions import Transaction, TransactionState
 
 __all__ = ["BaseAdapter", "engine_call"]
-
-P = ParamSpec("P")
-R = TypeVar("R")
-A = TypeVar("A", bound="BaseAdapter")
-
-
-def engine_call(
-    method: Callable[Concatenate[A, P], Coroutine[Any, Any, R]],
-) -> Callable[Concatenate[A, P], Coroutine[Any, Any, R]]:
-    """Run a public data method with the error translation: ``MoleculerError`` passes through, any other exception
-    becomes ``self.translate_error(exc)`` (raised ``from None`` so no engine internals travel in the stack; the
-    original is kept on the new error's ``original`` attribute for local logs)."""
-
-    @functools.wraps(method)
-    async def call(self: A, *args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await method(self, *args, **kwargs)
-        except MoleculerError:
-            raise
-        except Exception as exc:
-            raise self._translated(exc) from None
-
-    return call
 
 
 class BaseAdapter(ABC):
@@ -108,6 +86,7 @@ class BaseAdapter(ABC):
         self.schema: Mapping[str, Any] = {}
         self.index_specs: tuple[IndexSpec, ...] = ()
         self._tx = TransactionState(type(self).__name__)
+        self._exclusive: tuple[Transaction, asyncio.Lock] | None = None
 
     # ---------------------------------------------------------------------------------------------- lifecycle
 

@@ -27,45 +27,25 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from itertools import islice
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 from uuid import uuid4
 
 from .base import BaseAdapter
 from .errors import EntityAlreadyExistsError
 from .indexes import IndexSpec, parse_indexes
 from .memory_eval import MemoryCompiler, Predicate, apply_update, sort_docs
-from .memory_index import CompoundIndex, FieldIndex, merge_buckets
-from .query import And, Compare, FindParams, In, MatchAll, Node, Update, check_path
-from .query_values import MISSING, SKIP, copy_value, hash_key, resolve
+from .memory_index import CompoundIndex, FieldIndex
+from .memory_plan import IndexPlanner
+from .query import Compare, FindParams, MatchAll, Node, Update, check_path
+from .query_values import MISSING, copy_value, hash_key, resolve
 from .transactions import Transaction
 
 __all__ = ["MemoryAdapter"]
 
-P = ParamSpec("P")
-R = TypeVar("R")
-M = TypeVar("M", bound="MemoryAdapter")
 
-
-def _serialised(
-    method: Callable[Concatenate[M, P], Coroutine[Any, Any, R]],
-) -> Callable[Concatenate[M, P], Coroutine[Any, Any, R]]:
-    """Let a call from outside the open transaction wait for it to end (the owner's calls go straight in)."""
-
-    @functools.wraps(method)
-    async def call(self: M, *args: P.args, **kwargs: P.kwargs) -> R:
-        tx = self._active_tx
-        if tx is None or self._tx.var.get() is tx:
-            return await method(self, *args, **kwargs)
-        async with self._lock():
-            return await method(self, *args, **kwargs)
-
-    return call
-
-
-class MemoryAdapter(BaseAdapter):
+class MemoryAdapter(IndexPlanner, BaseAdapter):
     """An in-process store with optional hash indexes; the reference engine for the conformance suite."""
 
     compiler_class: type[MemoryCompiler] = MemoryCompiler
@@ -81,7 +61,6 @@ class MemoryAdapter(BaseAdapter):
         self._unique: list[FieldIndex] = []
         self._names: dict[tuple[str, ...], str] = {}
         self._compiler = self.compiler_class(self.adapter_name, self.id_key)
-        self._active_tx: Transaction | None = None
         self._undo: dict[Any, tuple[int, dict[str, Any]] | None] | None = None
         self._tx_lock: asyncio.Lock | None = None
         self.index_specs = tuple(parse_indexes(indexes, ValueError))
@@ -136,7 +115,6 @@ class MemoryAdapter(BaseAdapter):
     def _predicate(self, node: Node) -> Predicate | None:
         return None if isinstance(node, MatchAll) else self._compiler.compile(node)
 
-    @_serialised
     async def _find(self, params: FindParams) -> list[dict[str, Any]]:
         predicate = self._predicate(params.filter)
         docs = self._candidates(params.filter)
@@ -148,7 +126,6 @@ class MemoryAdapter(BaseAdapter):
             return [copy_value(doc) for doc in found[offset:stop]]
         return [copy_value(doc) for doc in islice(matches, offset, stop)]  # stops scanning at the limit
 
-    @_serialised
     async def _count(self, filter: Node) -> int:
         if isinstance(filter, MatchAll):
             return len(self._docs)
@@ -159,12 +136,10 @@ class MemoryAdapter(BaseAdapter):
         predicate = self._compiler.compile(filter)
         return sum(1 for doc in self._candidates(filter) if predicate(doc))
 
-    @_serialised
     async def _find_by_id(self, id: Any) -> dict[str, Any] | None:
         doc = self._docs.get(hash_key(id))
         return None if doc is None else copy_value(doc)
 
-    @_serialised
     async def _find_by_ids(self, ids: list[Any]) -> list[dict[str, Any]]:
         docs = self._docs
         out = []
@@ -176,7 +151,6 @@ class MemoryAdapter(BaseAdapter):
 
     # ------------------------------------------------------------------------------------------------- writes
 
-    @_serialised
     async def _insert(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
         id_key = self.id_key
         prepared: dict[Any, dict[str, Any]] = {}
@@ -196,7 +170,6 @@ class MemoryAdapter(BaseAdapter):
             self._store(key, doc)
         return [copy_value(doc) for doc in prepared.values()]
 
-    @_serialised
     async def _update_many(self, filter: Node, update: Update) -> int:
         predicate = self._predicate(filter)
         id_key = self.id_key
@@ -207,7 +180,6 @@ class MemoryAdapter(BaseAdapter):
         self._commit(changed, update)
         return len(changed)
 
-    @_serialised
     async def _update_by_id(self, id: Any, update: Update) -> dict[str, Any] | None:
         key = hash_key(id)
         doc = self._docs.get(key)
@@ -218,7 +190,6 @@ class MemoryAdapter(BaseAdapter):
             self._commit([(key, doc)], update)
         return copy_value(doc)
 
-    @_serialised
     async def _find_one_and_update(self, filter: Node, update: Update) -> dict[str, Any] | None:
         doc = self._first(filter)
         if doc is None:
@@ -228,12 +199,10 @@ class MemoryAdapter(BaseAdapter):
             self._commit([(hash_key(doc[self.id_key]), doc)], update)
         return copy_value(doc)
 
-    @_serialised
     async def _find_one_and_delete(self, filter: Node) -> dict[str, Any] | None:
         doc = self._first(filter)
         return None if doc is None else self._unstore(hash_key(doc[self.id_key]))
 
-    @_serialised
     async def _remove_many(self, filter: Node) -> int:
         if isinstance(filter, MatchAll):
             return await self._clear()
@@ -243,14 +212,12 @@ class MemoryAdapter(BaseAdapter):
             self._unstore(key)
         return len(keys)
 
-    @_serialised
     async def _remove_by_id(self, id: Any) -> dict[str, Any] | None:
         key = hash_key(id)
         if key not in self._docs:
             return None
         return self._unstore(key)  # the removed document is no longer shared with anything: no copy needed
 
-    @_serialised
     async def _clear(self) -> int:
         count = len(self._docs)
         if self._undo is not None:
@@ -270,9 +237,10 @@ class MemoryAdapter(BaseAdapter):
         return self._tx_lock
 
     async def _begin_transaction(self) -> Transaction:
-        await self._lock().acquire()
+        lock = self._lock()
+        await lock.acquire()
         tx = Transaction()
-        self._active_tx = tx
+        self._exclusive = (tx, lock)  # other contexts' calls now wait for the lock (see ``engine_call``)
         self._undo = {}
         return tx
 
@@ -282,18 +250,18 @@ class MemoryAdapter(BaseAdapter):
     async def _rollback_transaction(self, tx: Transaction) -> None:
         undo = self._undo
         try:
-            if undo is not None and self._active_tx is tx:
+            if undo is not None and self._exclusive is not None and self._exclusive[0] is tx:
                 self._undo = None
                 self._replay(undo)
         finally:
             self._end_transaction(tx)
 
     def _end_transaction(self, tx: Transaction) -> None:
-        if self._active_tx is tx:
-            self._active_tx = None
+        if self._exclusive is not None and self._exclusive[0] is tx:
+            lock = self._exclusive[1]
+            self._exclusive = None
             self._undo = None
-            if self._tx_lock is not None and self._tx_lock.locked():
-                self._tx_lock.release()
+            lock.release()
 
     def _remember(self, key: Any) -> None:
         """Record the version of ``key`` before the transaction first changes it (``None``: it did not exist)."""
@@ -330,7 +298,7 @@ class MemoryAdapter(BaseAdapter):
         self._next_seq = 0
         for index in self._all.values():
             index.clear()
-        if self._active_tx is None:
+        if self._exclusive is None:
             self._tx_lock = None  # a new connection may run on another event loop
 
     def _new_id(self, pending: Mapping[Any, Any]) -> str:
@@ -392,75 +360,6 @@ class MemoryAdapter(BaseAdapter):
                     bucket = index.buckets.get(value_key)
                     if bucket is not None and any(h != key and h not in changing for h in bucket.keys()):  # noqa: SIM118
                         raise _clash(index, doc)
-
-    def _candidates(self, node: Node) -> Iterator[dict[str, Any]]:
-        """The documents that may match, in insertion order: an index's bucket(s) when the plan allows, else all."""
-        plan = self._plan(node)
-        if plan is None:
-            return iter(self._docs.values())
-        docs = self._docs
-        return (docs[key] for key in plan[1])
-
-    def _plan(self, node: Node) -> tuple[int, Iterable[Any]] | None:
-        """``(estimated size, ids in sequence order)`` served by the id map or an index, or ``None`` to scan."""
-        if isinstance(node, Compare) and node.op == "eq":
-            return self._lookup(node.path, (node.value,))
-        if isinstance(node, In) and not node.negate:
-            return self._lookup(node.path, node.values)
-        if isinstance(node, And):
-            plans = [plan for plan in map(self._plan, node.children) if plan is not None]
-            compound = self._compound_plan(node) if len(self._all) > len(self._indexes) else None
-            if compound is not None:
-                plans.append(compound)
-            if plans:
-                return min(plans, key=lambda plan: plan[0])
-        return None
-
-    def _compound_plan(self, node: And) -> tuple[int, Iterable[Any]] | None:
-        """A compound index whose every field has an equality among the children of ``node``."""
-        equal: dict[str, Any] = {}
-        for child in node.children:
-            if isinstance(child, Compare) and child.op == "eq":
-                equal.setdefault(child.path, child.value)
-        best = None
-        for fields, index in self._all.items():
-            if len(fields) > 1 and all(f in equal for f in fields):
-                buckets = index.lookup(tuple(equal[f] for f in fields))
-                if buckets is None:
-                    continue
-                plan = (sum(len(b) for b in buckets), merge_buckets(buckets) if buckets else ())
-                if best is None or plan[0] < best[0]:
-                    best = plan
-        return best
-
-    def _lookup(self, path: str, values: tuple[Any, ...]) -> tuple[int, Iterable[Any]] | None:
-        if path == self.id_key:
-            keys = {hash_key(v) for v in values}
-            if SKIP in keys:
-                return None
-            found = sorted((self._seqs[k], k) for k in keys if k in self._docs)
-            return len(found), [k for _, k in found]
-        index = self._indexes.get(path)
-        if index is None:
-            return None
-        buckets = index.lookup(values)
-        if buckets is None:
-            return None
-        if not buckets:
-            return 0, ()
-        return sum(len(b) for b in buckets), merge_buckets(buckets)
-
-    def _exact_count(self, node: Compare) -> int | None:
-        """``len(bucket)`` for an equality with a scalar on an indexed path (the bucket *is* the match set)."""
-        if node.path == self.id_key:
-            return int(hash_key(node.value) in self._docs) if hash_key(node.value) is not SKIP else None
-        index = self._indexes.get(node.path)
-        if index is None:
-            return None
-        buckets = index.lookup((node.value,))
-        if buckets is None:
-            return None
-        return len(buckets[0]) if buckets else 0
 
 
 def _fields(index: str | Iterable[str]) -> tuple[str, ...]:

@@ -1,0 +1,58 @@
+"""``engine_call``: the wrapper around every public data method of an adapter.
+
+It is the one place where engine exceptions become typed errors (``translate_error``), and where calls from outside
+an *exclusive* transaction wait for it to end (engines that isolate transactions by serialising them, like the memory
+adapter, set ``_exclusive`` to ``(transaction, lock)`` while one is open).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+
+from broker.errors import MoleculerError
+
+from .transactions import Transaction, TransactionState
+
+__all__ = ["engine_call"]
+
+
+class _Engine(Protocol):
+    _exclusive: tuple[Transaction, asyncio.Lock] | None
+    _tx: TransactionState
+
+    def _translated(self, exc: Exception) -> MoleculerError: ...
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+A = TypeVar("A", bound=_Engine)
+
+
+def engine_call(
+    method: Callable[Concatenate[A, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[A, P], Coroutine[Any, Any, R]]:
+    """Run a public data method with the error translation: ``MoleculerError`` passes through, any other exception
+    becomes ``self.translate_error(exc)`` (raised ``from None`` so no engine internals travel in the stack; the
+    original is kept on the new error's ``original`` attribute for local logs).
+
+    It also serialises calls around an *exclusive* transaction: while ``self._exclusive`` is ``(tx, lock)`` (an
+    engine that isolates transactions by serialising them sets it from begin to end, holding ``lock``), a call from
+    a context outside ``tx`` waits for ``lock`` first."""
+
+    @functools.wraps(method)
+    async def call(self: A, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            exclusive = self._exclusive
+            if exclusive is None or self._tx.var.get() is exclusive[0]:
+                return await method(self, *args, **kwargs)
+            async with exclusive[1]:  # another context's serialising transaction is open: wait for its end
+                return await method(self, *args, **kwargs)
+        except MoleculerError:
+            raise
+        except Exception as exc:
+            raise self._translated(exc) from None
+
+    return call
