@@ -9,7 +9,9 @@ on an adapter whose ``capabilities`` lack it.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,9 +41,14 @@ try:  # the SQL adapter's factories, when SQLAlchemy is installed (the ``sql`` e
     _CONFORMANCE_TABLE = documents_table()
     # savepoints=False: the contract's conformance case expects a nested transaction() to join the outer one;
     # SQLAdapter's default (issue 8) makes it a savepoint, tested in tests/adapters/sql/test_transactions.py.
-    ADAPTER_FACTORIES.append(
-        ("sqlite-memory", lambda: SQLAdapter("sqlite+aiosqlite://", _CONFORMANCE_TABLE, savepoints=False))
-    )
+    _SQLITE_FILE = Path(tempfile.mkdtemp(prefix="dbmixin-conformance-")) / "conformance.db"  # emptied per test
+    ADAPTER_FACTORIES += [
+        ("sqlite-memory", lambda: SQLAdapter("sqlite+aiosqlite://", _CONFORMANCE_TABLE, savepoints=False)),
+        (
+            "sqlite-file",
+            lambda: SQLAdapter(f"sqlite+aiosqlite:///{_SQLITE_FILE}", _CONFORMANCE_TABLE, savepoints=False),
+        ),
+    ]
 except ImportError:  # pragma: no cover - without the sql extra
     pass
 
