@@ -319,6 +319,14 @@ class SQLAdapter(BaseAdapter):
         assert self._compiler is not None
         return self._compiler.compile(node)
 
+    async def _check_guards(self, conn: AsyncConnection, where: sa.ColumnElement[bool] | None = None) -> None:
+        """Run the compiler's guard queries (PostgreSQL JSON paths and sorts): refuse what would differ."""
+        assert self._compiler is not None
+        for condition, operator, path, reason in self._compiler.take_guards():
+            stmt = sa.select(sa.literal(1)).select_from(self.table).where(condition).limit(1)
+            if (await conn.execute(stmt)).first() is not None:
+                raise self.unsupported(operator, path, reason)
+
     async def _find(self, params: FindParams) -> list[dict[str, Any]]:
         assert self._compiler is not None
         stmt = sa.select(*self._columns()).where(self._where(params.filter))
@@ -328,17 +336,20 @@ class SQLAdapter(BaseAdapter):
         if params.offset:
             stmt = stmt.offset(params.offset)
         async with self._connection() as conn:
+            await self._check_guards(conn)
             rows = (await conn.execute(stmt)).all()
         return [self._entity(row) for row in rows]
 
     async def _count(self, filter: Node) -> int:
         stmt = sa.select(sa.func.count()).select_from(self.table).where(self._where(filter))
         async with self._connection() as conn:
+            await self._check_guards(conn)
             return int((await conn.execute(stmt)).scalar_one())
 
     async def _find_by_id(self, id: Any) -> dict[str, Any] | None:
         where = self._where(Compare(self.id_key, "eq", id))
         async with self._connection() as conn:
+            await self._check_guards(conn)
             row = (await conn.execute(sa.select(*self._columns()).where(where))).first()
         return None if row is None else self._entity(row)
 
@@ -486,6 +497,7 @@ class SQLAdapter(BaseAdapter):
         if where is None:
             assert filter is not None
             where = self._where(filter)
+            await self._check_guards(conn)
         if not update:
             return int(
                 (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
@@ -559,6 +571,7 @@ class SQLAdapter(BaseAdapter):
         """The order-column value of the first match (insertion order), locked until the transaction ends."""
         info = self._table_info()
         stmt = sa.select(info.order).where(self._where(filter)).order_by(info.order).limit(1)
+        await self._check_guards(conn)
         if self.dialect != "sqlite":
             stmt = stmt.with_for_update()
         return (await conn.execute(stmt)).scalar_one_or_none()
@@ -575,8 +588,10 @@ class SQLAdapter(BaseAdapter):
         return None if row is None else self._entity(row)
 
     async def _remove_many(self, filter: Node) -> int:
+        where = self._where(filter)
         async with self._connection() as conn:
-            result = await conn.execute(self.table.delete().where(self._where(filter)))
+            await self._check_guards(conn)
+            result = await conn.execute(self.table.delete().where(where))
         return int(result.rowcount)
 
     async def _find_one_and_delete(self, filter: Node) -> dict[str, Any] | None:
@@ -598,10 +613,20 @@ class SQLAdapter(BaseAdapter):
 
 def _capabilities(dialect: str) -> AdapterCapabilities:
     """What each dialect gives exactly. SQLite runs the memory adapter's rules on JSON columns (registered
-    functions), so it has everything but unique indexes (not created yet); the servers' JSON columns, regex and
-    field-less search are not compiled yet."""
+    functions): everything but unique indexes (not created from declarations yet). PostgreSQL compiles JSON columns
+    to ``jsonb`` (``pg_json.py``): mixed types, arrays and objects, but no regex yet, and paths through arrays or
+    sorts on arrays/objects are refused (guard queries). MariaDB: typed columns only so far."""
     if dialect == "sqlite":
         return replace(FULL, unique_indexes=False, unique_null_is_value=False)
+    if dialect == "postgresql":
+        return replace(
+            FULL,
+            regex=False,
+            paths_through_arrays=False,
+            sort_on_arrays=False,
+            unique_indexes=False,
+            unique_null_is_value=False,
+        )
     return replace(
         FULL,
         regex=False,

@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..errors import UnsupportedQueryError
 from ..query import And, Compare, Exists, In, MatchAll, Node, Not, Or, Regex, Search, SortKey
 from .columns import Field, TableInfo
+from .pg_json import PgJson
 from .sqlite_functions import encode_leaf
 from .types import encode_id
 
@@ -54,6 +55,15 @@ class SqlCompiler:
         self.dialect = dialect
         self.adapter_name = adapter_name
         self.sqlite = dialect == "sqlite"
+        self.postgres = dialect == "postgresql"
+        self._guards: list[tuple[Clause, str, str | None, str]] = []
+
+    def take_guards(self) -> list[tuple[Clause, str, str | None, str]]:
+        """The guards collected since the last call: ``(condition, operator, path, reason)``; if any row satisfies
+        a condition, the statement would not have the portable meaning and the adapter raises
+        ``UnsupportedQueryError`` instead of running it."""
+        guards, self._guards = self._guards, []
+        return guards
 
     # --------------------------------------------------------------------------------------------- dispatch
 
@@ -105,10 +115,19 @@ class SqlCompiler:
         return sa.true() if missing_matches else sa.false()
 
     def _json_leaf(self, node: Compare | In | Exists | Regex, field: Field) -> Clause:
+        if self.postgres and not isinstance(node, Regex):
+            rest = node.path.partition(".")[2]
+            json = PgJson(field.column, field.key)
+            self._guard_path(json, rest, _op_name(node), node.path)
+            return json.leaf(node, rest)
         if not self.sqlite:
             raise self.unsupported(node, "queries into JSON columns are only compiled on SQLite so far")
         text = sa.type_coerce(field.column, sa.Text())
         return sa.func.dbm_match(text, encode_leaf(field.key, node)) == 1
+
+    def _guard_path(self, json: PgJson, rest: str, operator: str, path: str) -> None:
+        for condition in json.array_guard(rest):
+            self._guards.append((condition, operator, path, "the path runs through an array"))
 
     def text_of(self, column: sa.Column[Any]) -> ColumnElement[Any]:
         """A string column under the dialect's binary (code point) collation."""
@@ -211,14 +230,21 @@ class SqlCompiler:
             targets = [(self.info.field(path, "searchFields", "params"), path) for path in node.fields]
         else:
             targets = [((f, ""), f.key) for f in self.info.data_fields if f.kind in ("string", "json")]
+            if not self.sqlite and not self.postgres and any(f.kind == "json" for (f, _), _p in targets):
+                raise self.unsupported(node, "search in JSON columns is not compiled on this database yet")
         excluded = tuple(getattr(node, "exclude", ()) or ())
         clauses: list[Clause] = []
         for (field, rest), path in targets:
             if any(path == e or path.startswith(e + ".") for e in excluded):
                 continue
             if field.kind == "json":
+                if self.postgres:
+                    json = PgJson(field.column, field.key)
+                    self._guard_path(json, rest, "search", path)
+                    clauses.append(json.search(rest, needle))
+                    continue
                 if not self.sqlite:
-                    raise self.unsupported(node, "search in JSON columns is only compiled on SQLite so far")
+                    raise self.unsupported(node, "search in JSON columns is not compiled on this database yet")
                 clauses.append(sa.func.dbm_search(sa.type_coerce(field.column, sa.Text()), rest, needle) == 1)
             elif field.kind == "string" and not rest:
                 clauses.append(self._contains(field.column, needle))
@@ -243,6 +269,13 @@ class SqlCompiler:
         terms: list[ColumnElement[Any]] = []
         for key in keys:
             field, rest = self.info.field(key.path, "sort", "sort")
+            if field.kind == "json" and self.postgres:
+                json = PgJson(field.column, field.key)
+                self._guard_path(json, rest, "sort", key.path)
+                ordered, guard = json.order(key, rest)
+                self._guards.append((guard, "sort", key.path, "the field holds arrays or objects"))
+                terms += ordered
+                continue
             if field.kind == "json":
                 if not self.sqlite:
                     raise UnsupportedQueryError("sort", self.adapter_name, key.path, "sorting on JSON columns")

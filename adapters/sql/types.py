@@ -5,9 +5,9 @@
   collation: integers as ``"i"`` + 20 digits of ``n + 2**63`` (so they sort numerically, before every string, as
   in the language's type order), strings as ``"s"`` + the text. Integers outside the signed 64-bit range are
   refused (422) on insert and find nothing on lookup.
-* JSON values: a JSON column holds any literal of the language. Datetimes are stored as ``{"$date": iso}``
-  (``$`` keys cannot occur in stored data: the language refuses them) and come back as ``datetime`` (naive stays
-  naive); tuples become lists. SQL ``NULL`` in a JSON column means *missing*, JSON ``null`` means ``None``.
+* JSON values: a JSON column holds any literal of the language. Datetimes are stored as ``{"$date": UTC instant,
+  "$tz": offset minutes or null}`` (``$`` keys cannot occur in stored data: the language refuses them) and come
+  back as ``datetime`` (naive stays naive, an offset is kept); tuples become lists. SQL ``NULL`` in a JSON column means *missing*, JSON ``null`` means ``None``.
 * ``sort_bytes``: a byte string whose ``memcmp`` order is the language's sort order (``query_values.sort_key``),
   used by the SQLite functions so that ``ORDER BY`` on a JSON column sorts exactly as the memory adapter.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import struct
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,7 +88,7 @@ def encode_value(value: Any) -> Any:
     if t is str or t is int or t is float or t is bool or value is None:
         return value
     if t is datetime or isinstance(value, datetime):
-        return {_DATE: value.isoformat()}
+        return encode_datetime(value)
     if isinstance(value, dict):
         return {str(k): encode_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -96,9 +96,31 @@ def encode_value(value: Any) -> Any:
     return value
 
 
+_TZ = "$tz"
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def encode_datetime(value: datetime) -> dict[str, Any]:
+    """``{"$date": UTC instant in a fixed-width format (so text order is time order), "$tz": offset minutes or
+    None for a naive value}``."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    offset = value.utcoffset()
+    tz = None if value.tzinfo is None or offset is None else int(offset.total_seconds() // 60)
+    return {_DATE: aware.astimezone(UTC).strftime(_DATE_FORMAT), _TZ: tz}
+
+
+def datetime_key(value: datetime) -> str:
+    """The ``$date`` text of a datetime (what ranges and equality compare)."""
+    return str(encode_datetime(value)[_DATE])
+
+
 def _hook(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and _DATE in obj and isinstance(obj[_DATE], str):
-        return datetime.fromisoformat(obj[_DATE])
+    if len(obj) == 2 and _DATE in obj and _TZ in obj and isinstance(obj[_DATE], str):
+        instant = datetime.strptime(obj[_DATE], _DATE_FORMAT).replace(tzinfo=UTC)
+        tz = obj[_TZ]
+        if tz is None:
+            return instant.replace(tzinfo=None)
+        return instant.astimezone(timezone(timedelta(minutes=int(tz))))
     return obj
 
 

@@ -9,6 +9,7 @@ on an adapter whose ``capabilities`` lack it.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -49,6 +50,10 @@ try:  # the SQL adapter's factories, when SQLAlchemy is installed (the ``sql`` e
             lambda: SQLAdapter(f"sqlite+aiosqlite:///{_SQLITE_FILE}", _CONFORMANCE_TABLE, savepoints=False),
         ),
     ]
+    from .sql.conftest import PG_URL, reachable
+
+    if reachable(PG_URL) or os.environ.get("CI", "").lower() == "true":  # CI: an unreachable server fails
+        ADAPTER_FACTORIES.append(("postgresql", lambda: SQLAdapter(PG_URL, _CONFORMANCE_TABLE, savepoints=False)))
 except ImportError:  # pragma: no cover - without the sql extra
     pass
 
