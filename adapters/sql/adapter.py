@@ -51,7 +51,7 @@ from broker.errors import MoleculerError, ServiceSchemaError
 from ..base import BaseAdapter
 from ..capabilities import FULL, AdapterCapabilities
 from ..errors import EntityAlreadyExistsError, query_error
-from ..memory_eval import apply_update
+from ..memory_eval import apply_update, sort_docs
 from ..query import Compare, FindParams, In, Node, Update, check_value
 from ..query_values import hash_key
 from ..transactions import Transaction
@@ -319,26 +319,43 @@ class SQLAdapter(BaseAdapter):
         assert self._compiler is not None
         return self._compiler.compile(node)
 
-    async def _check_guards(self, conn: AsyncConnection, where: sa.ColumnElement[bool] | None = None) -> None:
-        """Run the compiler's guard queries (PostgreSQL JSON paths and sorts): refuse what would differ."""
+    async def _check_guards(self, conn: AsyncConnection) -> None:
+        """Run the compiler's guard queries (PostgreSQL JSON paths): refuse what would differ."""
         assert self._compiler is not None
-        for condition, operator, path, reason in self._compiler.take_guards():
+        await self._run_guards(conn, self._compiler.take_guards())
+
+    async def _run_guards(self, conn: AsyncConnection, guards: list[tuple[Any, str, str | None, str]]) -> None:
+        for condition, operator, path, reason in guards:
             stmt = sa.select(sa.literal(1)).select_from(self.table).where(condition).limit(1)
             if (await conn.execute(stmt)).first() is not None:
                 raise self.unsupported(operator, path, reason)
 
     async def _find(self, params: FindParams) -> list[dict[str, Any]]:
         assert self._compiler is not None
-        stmt = sa.select(*self._columns()).where(self._where(params.filter))
-        stmt = stmt.order_by(*self._compiler.order_by(params.sort))
+        where = self._where(params.filter)
+        filter_guards = self._compiler.take_guards()
+        order = self._compiler.order_by(params.sort)
+        sort_guards = self._compiler.take_guards()
+        stmt = sa.select(*self._columns()).where(where)
+        paged = stmt.order_by(*order)
         if params.limit is not None:
-            stmt = stmt.limit(params.limit)
+            paged = paged.limit(params.limit)
         if params.offset:
-            stmt = stmt.offset(params.offset)
+            paged = paged.offset(params.offset)
         async with self._connection() as conn:
-            await self._check_guards(conn)
-            rows = (await conn.execute(stmt)).all()
+            await self._run_guards(conn, filter_guards)
+            if sort_guards and await self._any_row(conn, [g[0] for g in sort_guards]):
+                # arrays or objects where SQL cannot order them as MongoDB does: sort the matches in Python
+                rows = (await conn.execute(stmt.order_by(self._table_info().order))).all()
+                docs = sort_docs([self._entity(row) for row in rows], params.sort)
+                stop = None if params.limit is None else params.offset + params.limit
+                return docs[params.offset : stop]
+            rows = (await conn.execute(paged)).all()
         return [self._entity(row) for row in rows]
+
+    async def _any_row(self, conn: AsyncConnection, conditions: list[sa.ColumnElement[bool]]) -> bool:
+        stmt = sa.select(sa.literal(1)).select_from(self.table).where(sa.or_(*conditions)).limit(1)
+        return (await conn.execute(stmt)).first() is not None
 
     async def _count(self, filter: Node) -> int:
         stmt = sa.select(sa.func.count()).select_from(self.table).where(self._where(filter))
@@ -614,8 +631,9 @@ class SQLAdapter(BaseAdapter):
 def _capabilities(dialect: str) -> AdapterCapabilities:
     """What each dialect gives exactly. SQLite runs the memory adapter's rules on JSON columns (registered
     functions): everything but unique indexes (not created from declarations yet). PostgreSQL compiles JSON columns
-    to ``jsonb`` (``pg_json.py``): mixed types, arrays and objects, but no regex yet, and paths through arrays or
-    sorts on arrays/objects are refused (guard queries). MariaDB: typed columns only so far."""
+    to ``jsonb`` (``pg_json.py``): mixed types, arrays and objects, but no regex yet; a filter path through an array
+    is refused (guard query); a sort on arrays/objects falls back to sorting the matches in Python. MariaDB: typed
+    columns only so far."""
     if dialect == "sqlite":
         return replace(FULL, unique_indexes=False, unique_null_is_value=False)
     if dialect == "postgresql":
@@ -623,7 +641,6 @@ def _capabilities(dialect: str) -> AdapterCapabilities:
             FULL,
             regex=False,
             paths_through_arrays=False,
-            sort_on_arrays=False,
             unique_indexes=False,
             unique_null_is_value=False,
         )

@@ -7,7 +7,8 @@
   refused (422) on insert and find nothing on lookup.
 * JSON values: a JSON column holds any literal of the language. Datetimes are stored as ``{"$date": UTC instant,
   "$tz": offset minutes or null}`` (``$`` keys cannot occur in stored data: the language refuses them) and come
-  back as ``datetime`` (naive stays naive, an offset is kept); tuples become lists. SQL ``NULL`` in a JSON column means *missing*, JSON ``null`` means ``None``.
+  back as ``datetime`` (naive stays naive, an offset is kept); NaN and infinities as ``{"$num": "nan"}``; tuples
+  become lists. SQL ``NULL`` in a JSON column means *missing*, JSON ``null`` means ``None``.
 * ``sort_bytes``: a byte string whose ``memcmp`` order is the language's sort order (``query_values.sort_key``),
   used by the SQLite functions so that ``ORDER BY`` on a JSON column sorts exactly as the memory adapter.
 """
@@ -85,6 +86,8 @@ _DATE = "$date"
 def encode_value(value: Any) -> Any:
     """A JSON-serialisable copy of a literal: datetimes tagged, tuples as lists."""
     t = type(value)
+    if t is float and (value != value or value in (_INF, -_INF)):
+        return {_NUM: repr(value)}  # JSON has no NaN/Infinity (PostgreSQL refuses them)
     if t is str or t is int or t is float or t is bool or value is None:
         return value
     if t is datetime or isinstance(value, datetime):
@@ -114,7 +117,13 @@ def datetime_key(value: datetime) -> str:
     return str(encode_datetime(value)[_DATE])
 
 
+_NUM = "$num"
+_INF = float("inf")
+
+
 def _hook(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and _NUM in obj and obj[_NUM] in ("nan", "inf", "-inf"):
+        return float(obj[_NUM])
     if len(obj) == 2 and _DATE in obj and _TZ in obj and isinstance(obj[_DATE], str):
         instant = datetime.strptime(obj[_DATE], _DATE_FORMAT).replace(tzinfo=UTC)
         tz = obj[_TZ]

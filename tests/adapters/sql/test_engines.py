@@ -111,9 +111,9 @@ async def test_search_is_case_insensitive_on_non_ascii_text(products: SQLAdapter
     await products.insert_many([{"sku": "e1", "name": "Émile"}, {"sku": "e2", "name": "CRÈME brûlée"}])
     assert names(await products.find({"search": "émile", "searchFields": "name"})) == ["e1"]
     assert names(await products.find({"search": "BRÛL", "searchFields": "name"})) == ["e2"]
-    if products.dialect == "sqlite":  # every text and JSON column when no fields are given
+    if products.dialect != "mysql":  # every text and JSON column when no fields are given
         assert names(await products.find({"search": "crème"})) == ["e2"]
-    else:  # the servers do not search JSON columns (attrs) yet: a clear refusal
+    else:  # MariaDB does not search JSON columns (attrs) yet: a clear refusal
         with pytest.raises(UnsupportedQueryError):
             await products.find({"search": "crème"})
 
