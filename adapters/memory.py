@@ -27,6 +27,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterable, Mapping
 from itertools import islice
 from typing import Any
@@ -120,7 +121,7 @@ class MemoryAdapter(IndexPlanner, BaseAdapter):
         docs = self._candidates(params.filter)
         matches = docs if predicate is None else filter(predicate, docs)
         offset = params.offset
-        stop = None if params.limit is None else offset + params.limit
+        stop = None if params.limit is None else min(offset + params.limit, sys.maxsize)  # both may be 2**63 - 1
         if params.sort:
             found = sort_docs(list(matches), params.sort, stop)
             return [copy_value(doc) for doc in found[offset:stop]]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import heapq
 import operator
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from .compiler import QueryCompiler
 from .errors import query_error
 from .query_params import SortKey, Update
+from .query_regex import literal_matcher, regex_matcher
 from .query_tree import (
     And,
     Compare,
@@ -28,7 +28,6 @@ from .query_tree import (
     Or,
     Regex,
     Search,
-    regex_flags,
     split_path,
 )
 from .query_values import (
@@ -213,10 +212,11 @@ def _exists(path: str, flag: bool) -> Predicate:
 
 
 def _regex_matcher(pattern: str, flags: str) -> Matcher:
-    search = re.compile(pattern, regex_flags(flags)).search
+    """``$regex``: a string value (or a string element of an array value) contains a match; RE2, linear time."""
+    search = regex_matcher(pattern, flags)
 
     def one(v: Any) -> bool:
-        return type(v) is str and search(v) is not None
+        return type(v) is str and search(v)
 
     return lambda v: one(v) or (type(v) is list and any(one(e) for e in v))
 
@@ -228,13 +228,14 @@ def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
 
 def _search(text: str, fields: tuple[str, ...], id_key: str, exclude: tuple[str, ...] = ()) -> Predicate:
     """Case-insensitive substring over string values (or strings inside an array value) of the fields, never
-    over an excluded path or anything under it."""
-    needle = text.lower()
+    over an excluded path or anything under it. Case-insensitive exactly as a regex-escaped ``$regex`` with option
+    ``i`` (``query_regex.literal_matcher``: Unicode simple case folding), so the Mongo rendering agrees."""
+    contains = literal_matcher(text)
 
     def one(v: Any) -> bool:
         if type(v) is str:
-            return needle in v.lower()
-        return type(v) is list and any(type(e) is str and needle in e.lower() for e in v)
+            return contains(v)
+        return type(v) is list and any(type(e) is str and contains(e) for e in v)
 
     if not fields:
         if exclude:

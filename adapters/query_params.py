@@ -10,7 +10,25 @@ from itertools import pairwise
 from typing import Any
 
 from .errors import query_error
-from .query_tree import MatchAll, Node, Search, check_path, check_value, conjunction, parse_query, split_path
+from .query_limits import (
+    INT64_MAX,
+    MAX_SEARCH_FIELDS,
+    MAX_SEARCH_LENGTH,
+    MAX_SORT_KEYS,
+    check_shape,
+    is_valid_unicode,
+)
+from .query_tree import (
+    MatchAll,
+    Node,
+    Search,
+    _short,
+    check_path,
+    check_value,
+    conjunction,
+    parse_query,
+    split_path,
+)
 from .query_values import copy_value
 
 __all__ = [
@@ -46,15 +64,22 @@ def parse_sort(sort: Any) -> tuple[SortKey, ...]:
     """``"-price name"``, ``"price,-name"``, ``["-price", "name"]`` or ``{"price": -1, "name": 1}`` → sort
     keys.
 
-    ``None``/``""``/``[]`` mean no sort. A leading ``-`` means descending.
+    ``None``/``""``/``[]`` mean no sort. A leading ``-`` means descending. At most ``MAX_SORT_KEYS`` (32, as
+    MongoDB) keys; more is a 422.
     """
     if sort is None:
         return ()
     if isinstance(sort, str):
+        if len(sort) > MAX_SORT_KEYS * 1002:
+            raise query_error("sort", f"a sort is limited to {MAX_SORT_KEYS} keys", _repr(sort), "sort")
         items: list[Any] = split_list(sort)
     elif isinstance(sort, Mapping):
+        if len(sort) > MAX_SORT_KEYS:
+            raise query_error("sort", f"a sort is limited to {MAX_SORT_KEYS} keys", len(sort), "sort")
         return tuple(_sort_entry(path, direction) for path, direction in sort.items())
     elif isinstance(sort, list | tuple):
+        if len(sort) > MAX_SORT_KEYS:
+            raise query_error("sort", f"a sort is limited to {MAX_SORT_KEYS} keys", len(sort), "sort")
         items = []
         for item in sort:
             if isinstance(item, SortKey):
@@ -65,6 +90,8 @@ def parse_sort(sort: Any) -> tuple[SortKey, ...]:
                 raise query_error("sort", "sort items must be strings like 'name' or '-name'", _repr(item), "sort")
     else:
         raise query_error("sort", "sort must be a string, a list of strings or an object", _repr(sort), "sort")
+    if len(items) > MAX_SORT_KEYS:
+        raise query_error("sort", f"a sort is limited to {MAX_SORT_KEYS} keys", len(items), "sort")
     keys = []
     for item in items:
         if isinstance(item, SortKey):
@@ -78,10 +105,11 @@ def parse_sort(sort: Any) -> tuple[SortKey, ...]:
 
 def _sort_entry(path: Any, direction: Any) -> SortKey:
     check_path(path, "sort", "sort")
-    if direction in (1, "asc", "ASC") and direction is not True:
-        return SortKey(path, False)
-    if direction in (-1, "desc", "DESC"):
-        return SortKey(path, True)
+    if type(direction) in (int, float, str):
+        if direction in (1, "asc", "ASC"):
+            return SortKey(path, False)
+        if direction in (-1, "desc", "DESC"):
+            return SortKey(path, True)
     raise query_error(f"sort.{path}", "a sort direction must be 1, -1, 'asc' or 'desc'", _repr(direction), "sort")
 
 
@@ -116,6 +144,7 @@ def parse_update(update: Any, id_key: str = "_id") -> Update:
     """
     if not isinstance(update, Mapping):
         raise query_error("update", "the update must be an object", _repr(update), "update")
+    check_shape(update, "", "update")
     keys = list(update)
     dollar = [k for k in keys if isinstance(k, str) and k.startswith("$")]
     if dollar and len(dollar) != len(keys):
@@ -130,7 +159,7 @@ def parse_update(update: Any, id_key: str = "_id") -> Update:
         if op not in _UPDATE_OPS:
             raise query_error(op, f"unknown update operator '{op}' (use $set, $unset or $inc)", op, "update")
         if op == "$unset" and isinstance(operand, list | tuple):
-            operand = dict.fromkeys(operand, "")
+            operand = {check_path(path, f"{op}.{i}", "update"): "" for i, path in enumerate(operand)}
         if not isinstance(operand, Mapping):
             raise query_error(op, f"{op} needs an object of fields", _repr(operand), "update")
         for path, value in operand.items():
@@ -205,13 +234,17 @@ def parse_find_params(params: Mapping[str, Any] | None, *, paging: bool = True) 
 
 
 def _search_text(value: Any, name: str) -> str | None:
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and value == ""):
         return None
-    if isinstance(value, str):
-        return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise query_error(name, f"{name} must be a string", _repr(value), "params")
+        value = str(check_value(value, name, "params"))  # 64-bit ints, finite floats
+    if not isinstance(value, str):
+        raise query_error(name, f"{name} must be a string", _repr(value), "params")
+    if len(value) > MAX_SEARCH_LENGTH:
+        raise query_error(name, f"{name} is limited to {MAX_SEARCH_LENGTH} characters", _repr(value), "params")
+    if not is_valid_unicode(value):
+        raise query_error(name, f"{name} must be valid Unicode (no lone surrogate)", _repr(value), "params")
+    return str.__str__(value)
 
 
 def _search_fields(value: Any) -> tuple[str, ...]:
@@ -223,6 +256,9 @@ def _search_fields(value: Any) -> tuple[str, ...]:
         items = value
     else:
         raise query_error("searchFields", "searchFields must be a string or a list of strings", _repr(value), "params")
+    items = list(items) if len(value) <= MAX_SEARCH_FIELDS * 1002 else []
+    if len(items) > MAX_SEARCH_FIELDS or (not items and len(value) > MAX_SEARCH_FIELDS * 1002):
+        raise query_error("searchFields", f"searchFields is limited to {MAX_SEARCH_FIELDS} fields", None, "params")
     return tuple(dict.fromkeys(check_path(item, "searchFields", "params") for item in items))
 
 
@@ -233,8 +269,8 @@ def _count_param(value: Any, name: str) -> int | None:
         raise query_error(name, f"{name} must be an integer", value, "params")
     if isinstance(value, str):
         text = value.strip()
-        if not re.fullmatch(r"[+-]?\d+", text):
-            raise query_error(name, f"{name} must be an integer", value, "params")
+        if not _INTEGER.fullmatch(text):
+            raise query_error(name, f"{name} must be an integer (at most 19 digits)", _repr(value), "params")
         value = int(text)
     elif isinstance(value, float):
         if not value.is_integer():
@@ -243,12 +279,15 @@ def _count_param(value: Any, name: str) -> int | None:
     elif not isinstance(value, int):
         raise query_error(name, f"{name} must be an integer", _repr(value), "params")
     if value < 0:
-        raise query_error(name, f"{name} must not be negative", value, "params")
+        raise query_error(name, f"{name} must not be negative", _repr(value), "params")
+    if value > INT64_MAX:
+        raise query_error(name, f"{name} must be at most {INT64_MAX}", _repr(value), "params")
     return int(value)
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+
+
 def _repr(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """The ``actual`` of an error entry (short, JSON-friendly; see ``query_tree._short``)."""
+    return _short(value)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +17,16 @@ from functools import lru_cache
 from typing import Any, Literal, TypeAlias
 
 from .errors import query_error
+from .query_limits import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_DEPTH,
+    MAX_IN_VALUES,
+    MAX_PATH_LENGTH,
+    check_shape,
+    is_valid_unicode,
+)
+from .query_regex import RegexError, translate
 
 __all__ = [
     "COMPARE_OPS",
@@ -133,9 +142,16 @@ def split_path(path: str) -> tuple[str, ...]:
 
 
 def check_path(path: Any, where: str, kind: str = "query") -> str:
-    """A field path must be a non-empty dotted string whose segments are non-empty and do not start with ``$``."""
+    """A field path must be a non-empty dotted string whose segments are non-empty and do not start with ``$``;
+    at most ``MAX_PATH_LENGTH`` characters and ``MAX_DEPTH`` segments, valid Unicode (no lone surrogate)."""
     if not isinstance(path, str) or not path:
-        raise query_error(where or "query", "a field name must be a non-empty string", path, kind)
+        raise query_error(where or "query", "a field name must be a non-empty string", _short(path), kind)
+    if len(path) > MAX_PATH_LENGTH:
+        raise query_error(where, f"a field path is limited to {MAX_PATH_LENGTH} characters", _short(path), kind)
+    if not is_valid_unicode(path):
+        raise query_error(where, "a field path must be valid Unicode (no lone surrogate)", repr(path)[:80], kind)
+    if path.count(".") >= MAX_DEPTH:
+        raise query_error(where, f"a field path is limited to {MAX_DEPTH} segments", _short(path), kind)
     for segment in path.split("."):
         if not segment:
             raise query_error(where, f"'{path}' has an empty path segment", path, kind)
@@ -150,24 +166,32 @@ def check_path(path: Any, where: str, kind: str = "query") -> str:
 def check_value(value: Any, field: str, kind: str = "query") -> Any:
     """A validated copy of a literal operand: JSON-like data plus ``datetime`` (tuples become lists).
 
-    Anything else (sets, bytes, ``Decimal``, plain ``date``, arbitrary objects, NaN) has no portable meaning
-    across adapters and is refused; ``str``/``int``/``float`` subclasses (enums) are reduced to the base type.
+    Anything else (sets, bytes, ``Decimal``, plain ``date``, arbitrary objects, NaN, infinities, integers outside
+    64 bits, strings with a lone surrogate) has no portable meaning across adapters and is refused;
+    ``str``/``int``/``float`` subclasses (enums) are reduced to the base type. Callers bound the nesting first
+    (``query_limits.check_shape``): this walk is recursive.
     """
     if value is None or value is True or value is False:
         return value
     t = type(value)
-    if t is str or t is int:
+    if t is str:
+        if not is_valid_unicode(value):
+            raise query_error(field, "a string must be valid Unicode (no lone surrogate)", repr(value)[:80], kind)
+        return value
+    if t is int:
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise query_error(field, "an integer must fit in 64 bits", _short_int(value), kind)
         return value
     if t is float:
-        if math.isnan(value):
-            raise query_error(field, "NaN is not a portable value", value, kind)
+        if math.isnan(value) or math.isinf(value):
+            raise query_error(field, f"{value} is not a portable value", str(value), kind)
         return value
     if isinstance(value, bool):  # pragma: no cover - bool cannot be subclassed; kept for clarity
         return bool(value)
     if isinstance(value, str):
-        return str.__str__(value)  # the plain value of a str enum (str() would give "Color.RED")
+        return check_value(str.__str__(value), field, kind)  # a str enum's value (str() gives "Color.RED")
     if isinstance(value, int):
-        return int(value)
+        return check_value(int(value), field, kind)
     if isinstance(value, float):
         return check_value(float(value), field, kind)
     if isinstance(value, datetime):
@@ -200,6 +224,7 @@ def parse_query(query: Mapping[str, Any] | None) -> Node:
         return MatchAll()
     if not isinstance(query, Mapping):
         raise query_error("query", "the query must be an object", _short(query))
+    check_shape(query, "", "query")
     return conjunction(_parse_document(query, ""))
 
 
@@ -283,6 +308,8 @@ def _parse_operator(path: str, op: str, operand: Any, siblings: Mapping[str, Any
     if name in ("in", "nin"):
         if not isinstance(operand, list | tuple):
             raise query_error(where, f"{op} needs a list of values", _short(operand))
+        if len(operand) > MAX_IN_VALUES:
+            raise query_error(where, f"{op} is limited to {MAX_IN_VALUES} values", len(operand))
         return In(path, tuple(check_value(v, f"{where}.{i}") for i, v in enumerate(operand)), name == "nin")
     if name == "exists":
         if operand is True or operand is False or (type(operand) is int and operand in (0, 1)):
@@ -311,8 +338,8 @@ def _range_operand(operand: Any, where: str) -> Any:
 # ------------------------------------------------------------------------------------------------------ regex
 
 _OPTION_FLAGS = "imsx"
-_ALLOWED_ESCAPES = frozenset("dDwWsSbBntrfv")
 _PCRE_FLAGS = {re.IGNORECASE: "i", re.MULTILINE: "m", re.DOTALL: "s", re.VERBOSE: "x"}
+_PORTABLE_RE_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE | re.UNICODE
 
 
 def _regex_operand(operand: Any, options: Any, where: str) -> tuple[str, str]:
@@ -320,6 +347,8 @@ def _regex_operand(operand: Any, options: Any, where: str) -> tuple[str, str]:
     if isinstance(operand, re.Pattern):
         if not isinstance(operand.pattern, str):
             raise query_error(where, "$regex needs a str pattern", _short(operand))
+        if operand.flags & ~_PORTABLE_RE_FLAGS:
+            raise query_error(where, "only the flags re.I, re.M, re.S and re.X are portable", _short(operand))
         flags = "".join(letter for flag, letter in _PCRE_FLAGS.items() if operand.flags & flag)
         operand = operand.pattern
     elif not isinstance(operand, str):
@@ -335,43 +364,12 @@ def _regex_operand(operand: Any, options: Any, where: str) -> tuple[str, str]:
 
 
 def check_regex(pattern: str, flags: str, where: str) -> None:
-    """Refuse patterns Python cannot compile and constructs that are not portable to PCRE (Mongo) and POSIX SQL."""
+    """Refuse a pattern outside the portable subset (``query_regex.translate``: one meaning on Python ``re``,
+    PCRE and RE2, bounded size and repeat counts) with a 422 naming ``where`` and the construct."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "possible nested set" FutureWarnings: literal in PCRE too
-            re.compile(pattern, regex_flags(flags))
-    except re.error as err:
-        raise query_error(where, f"invalid regular expression: {err}", pattern) from None
-    i, n, in_class = 0, len(pattern), False
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            nxt = pattern[i + 1] if i + 1 < n else ""
-            if nxt.isalnum() and nxt not in _ALLOWED_ESCAPES and nxt != "x":
-                what = "backreferences" if nxt.isdigit() else f"the escape \\{nxt}"
-                raise query_error(where, f"{what} are not portable", pattern)
-            i += 2
-            continue
-        if in_class:
-            if c == "]":
-                in_class = False
-            elif c == "[" and pattern[i + 1 : i + 2] == ":":
-                raise query_error(where, "POSIX character classes ([:alpha:]) are not portable", pattern)
-        elif c == "[":
-            in_class = True
-            i += 1
-            if pattern[i : i + 1] == "^":
-                i += 1
-            if pattern[i : i + 1] == "]":  # a leading ']' is a literal
-                i += 1
-            continue
-        elif c == "(" and pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] != ":":
-            raise query_error(where, "only (?:...) groups are portable (no lookaround, named groups, flags)", pattern)
-        elif c in "*+?}" and pattern[i + 1 : i + 2] == "+":
-            raise query_error(where, "possessive quantifiers are not portable", pattern)
-        elif c == "{" and pattern[i + 1 : i + 2] == ",":
-            raise query_error(where, "a quantifier needs a lower bound ({0,n}) to be portable", pattern)
-        i += 1
+        translate(pattern, flags)
+    except RegexError as err:
+        raise query_error(where, f"invalid or non-portable regular expression: {err}", _short(pattern)) from None
 
 
 def regex_flags(flags: str) -> int:
@@ -382,9 +380,21 @@ def regex_flags(flags: str) -> int:
     return out
 
 
+def _short_int(value: int) -> str:
+    """A huge integer for an error entry, without converting all its digits (Python limits that)."""
+    return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+
+
 def _short(value: Any) -> Any:
     """The ``actual`` of an error entry: JSON-friendly scalars as they are, anything else as a short repr."""
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+        return _short_int(value)
+    if isinstance(value, str) and (len(value) > 200 or not is_valid_unicode(value)):
+        return repr(value[:77])[:80] + "..."
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
     return text if len(text) <= 80 else text[:77] + "..."
