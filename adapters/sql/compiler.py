@@ -225,7 +225,7 @@ class SqlCompiler:
 
     def search(self, node: Search) -> Clause:
         """Case-insensitive substring over the fields (every string/JSON column but the id when none given)."""
-        needle = node.text.lower()
+        needle = node.text.lower() if not self.sqlite else node.text  # SQLite folds with the language's own rule
         if node.fields:
             targets = [(self.info.field(path, "searchFields", "params"), path) for path in node.fields]
         else:

@@ -7,8 +7,9 @@ integer. These functions run the memory adapter's own rules (``adapters/memory_e
 * ``dbm_match(json_text, leaf)``: a leaf of the query tree (``Compare``/``In``/``Exists``/``Regex`` on a JSON
   column, encoded by ``encode_leaf``) applied to the column's value; 1 or 0, never ``NULL``.
 * ``dbm_search(json_text, path, needle)``: the ``search`` rule on a JSON value at ``path`` (``""``: the value).
-* ``dbm_contains(text, needle)``: ``needle in text.lower()`` for a text column (``str.lower``: non-ASCII too).
-* ``dbm_regex(text, pattern, flags)``: Python ``re.search`` with the language's flags.
+* ``dbm_contains(text, needle)``: the ``search`` rule on a text column (Unicode simple case folding, as a
+  case-insensitive regex of the escaped text: ``query_regex.literal_matcher``).
+* ``dbm_regex(text, pattern, flags)``: the language's ``$regex`` (``query_regex.regex_matcher``, RE2).
 * ``dbm_sortkey(json_text, path, descending)``: ``sort_bytes`` of the value at ``path``, so ``ORDER BY`` sorts
   JSON values in the language's type order.
 
@@ -19,13 +20,13 @@ per connection thread.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from ..memory_eval import compile_filter
-from ..query_tree import Compare, Exists, In, Node, Regex, regex_flags, split_path
+from ..query_regex import literal_matcher, regex_matcher
+from ..query_tree import Compare, Exists, In, Node, Regex, split_path
 from ..query_values import MISSING, path_sort_key, resolve, sort_key
 from .types import decode_json, encode_value, sort_bytes
 
@@ -78,10 +79,16 @@ def dbm_match(text: str | None, key: str) -> int:
     return 1 if predicate(_doc(column, text)) else 0
 
 
-def _contains_ci(value: Any, needle: str) -> bool:
+@lru_cache(maxsize=512)
+def _literal(text: str) -> Callable[[str], bool]:
+    return literal_matcher(text)
+
+
+def _contains_ci(value: Any, text: str) -> bool:
+    contains = _literal(text)
     if type(value) is str:
-        return needle in value.lower()
-    return type(value) is list and any(type(e) is str and needle in e.lower() for e in value)
+        return contains(value)
+    return type(value) is list and any(type(e) is str and contains(e) for e in value)
 
 
 def dbm_search(text: str | None, path: str, needle: str) -> int:
@@ -94,16 +101,16 @@ def dbm_search(text: str | None, path: str, needle: str) -> int:
 
 
 def dbm_contains(text: str | None, needle: str) -> int:
-    return 0 if text is None else int(needle in str(text).lower())
+    return 0 if text is None else int(_literal(needle)(str(text)))
 
 
 @lru_cache(maxsize=512)
-def _regex(pattern: str, flags: str) -> re.Pattern[str]:
-    return re.compile(pattern, regex_flags(flags))
+def _regex(pattern: str, flags: str) -> Callable[[str], bool]:
+    return regex_matcher(pattern, flags)
 
 
 def dbm_regex(text: str | None, pattern: str, flags: str) -> int:
-    return 0 if text is None else int(_regex(pattern, flags).search(str(text)) is not None)
+    return 0 if text is None else int(_regex(pattern, flags)(str(text)))
 
 
 def dbm_sortkey(text: str | None, path: str, descending: int) -> bytes:
