@@ -16,6 +16,7 @@ Every leaf compiles to a *two-valued* expression (never SQL ``NULL``), so ``Not`
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from .types import encode_id
 __all__ = ["SqlCompiler"]
 
 Clause = ColumnElement[bool]
+_CANONICAL_INT = re.compile(r"-?(0|[1-9][0-9]{0,18})")
 _BINARY = {"postgresql": "C", "mysql": "utf8mb4_nopad_bin", "mariadb": "utf8mb4_nopad_bin", "sqlite": "BINARY"}
 
 
@@ -141,6 +143,8 @@ class SqlCompiler:
         if kind == "anyid":
             encoded = encode_id(value)
             return (encoded is not None, encoded)
+        if kind == "number" and field is self.info.id and t is str and _CANONICAL_INT.fullmatch(value):
+            return (True, int(value))  # an integer key looked up by its text (REST paths carry text): "12" → 12
         if kind == "number":
             ok = t is int or t is float
             if ok and field is self.info.id and t is float:

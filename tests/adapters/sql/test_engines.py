@@ -39,8 +39,10 @@ async def test_generated_integer_ids_and_round_trip(products: SQLAdapter) -> Non
     assert stored[1]["created"] is None  # a typed NULL reads back as None (the key is always present)
     assert await products.find_by_id(4) == stored[3]
     assert await products.find_by_id(4.0) == stored[3]
-    assert await products.find_by_id("4") is None  # a malformed id for an integer key: not found, no driver error
-    assert await products.find_by_id("abc") is None
+    assert await products.find_by_id("4") == stored[3]  # an integer key's text (REST paths carry text)
+    assert await products.find_by_id("abc") is None  # a malformed id for an integer key: not found, no driver error
+    assert await products.find_by_id("04") is None and await products.find_by_id("4.0") is None
+    assert await products.find_by_id("99999999999999999999999") is None
     assert await products.find_by_ids([6, 1, 99]) == [stored[5], stored[0]]
 
 
