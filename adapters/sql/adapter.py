@@ -630,29 +630,16 @@ class SQLAdapter(BaseAdapter):
 
 def _capabilities(dialect: str) -> AdapterCapabilities:
     """What each dialect gives exactly. SQLite runs the memory adapter's rules on JSON columns (registered
-    functions): everything but unique indexes (not created from declarations yet). PostgreSQL compiles JSON columns
-    to ``jsonb`` (``pg_json.py``): mixed types, arrays and objects, but no regex yet; a filter path through an array
-    is refused (guard query); a sort on arrays/objects falls back to sorting the matches in Python. MariaDB: typed
-    columns only so far."""
+    functions): everything but unique indexes (not created from declarations yet). PostgreSQL and MariaDB compile
+    JSON columns natively (``pg_json.py``, ``my_json.py``): mixed types, arrays and objects, but no regex yet; a
+    filter path through an array is refused (guard query); a sort on arrays/objects falls back to sorting the
+    matches in Python."""
     if dialect == "sqlite":
         return replace(FULL, unique_indexes=False, unique_null_is_value=False)
-    if dialect == "postgresql":
-        return replace(
-            FULL,
-            regex=False,
-            paths_through_arrays=False,
-            unique_indexes=False,
-            unique_null_is_value=False,
-        )
     return replace(
         FULL,
         regex=False,
-        search_without_fields=False,
-        mixed_type_values=False,
-        array_values=False,
-        object_values=False,
         paths_through_arrays=False,
-        sort_on_arrays=False,
         unique_indexes=False,
         unique_null_is_value=False,
     )

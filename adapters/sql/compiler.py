@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..errors import UnsupportedQueryError
 from ..query import And, Compare, Exists, In, MatchAll, Node, Not, Or, Regex, Search, SortKey
 from .columns import Field, TableInfo
+from .my_json import MyJson
 from .pg_json import PgJson
 from .sqlite_functions import encode_leaf
 from .types import encode_id
@@ -58,6 +59,10 @@ class SqlCompiler:
         self.adapter_name = adapter_name
         self.sqlite = dialect == "sqlite"
         self.postgres = dialect == "postgresql"
+        self.mysql = dialect in ("mysql", "mariadb")
+        self._json_class: type[PgJson] | type[MyJson] | None = (
+            PgJson if self.postgres else MyJson if self.mysql else None
+        )
         self._guards: list[tuple[Clause, str, str | None, str]] = []
 
     def take_guards(self) -> list[tuple[Clause, str, str | None, str]]:
@@ -117,9 +122,9 @@ class SqlCompiler:
         return sa.true() if missing_matches else sa.false()
 
     def _json_leaf(self, node: Compare | In | Exists | Regex, field: Field) -> Clause:
-        if self.postgres and not isinstance(node, Regex):
+        if self._json_class is not None and not isinstance(node, Regex):
             rest = node.path.partition(".")[2]
-            json = PgJson(field.column, field.key)
+            json = self._json_class(field.column, field.key)
             self._guard_path(json, rest, _op_name(node), node.path)
             return json.leaf(node, rest)
         if not self.sqlite:
@@ -127,7 +132,7 @@ class SqlCompiler:
         text = sa.type_coerce(field.column, sa.Text())
         return sa.func.dbm_match(text, encode_leaf(field.key, node)) == 1
 
-    def _guard_path(self, json: PgJson, rest: str, operator: str, path: str) -> None:
+    def _guard_path(self, json: PgJson | MyJson, rest: str, operator: str, path: str) -> None:
         for condition in json.array_guard(rest):
             self._guards.append((condition, operator, path, "the path runs through an array"))
 
@@ -234,16 +239,14 @@ class SqlCompiler:
             targets = [(self.info.field(path, "searchFields", "params"), path) for path in node.fields]
         else:
             targets = [((f, ""), f.key) for f in self.info.data_fields if f.kind in ("string", "json")]
-            if not self.sqlite and not self.postgres and any(f.kind == "json" for (f, _), _p in targets):
-                raise self.unsupported(node, "search in JSON columns is not compiled on this database yet")
         excluded = tuple(getattr(node, "exclude", ()) or ())
         clauses: list[Clause] = []
         for (field, rest), path in targets:
             if any(path == e or path.startswith(e + ".") for e in excluded):
                 continue
             if field.kind == "json":
-                if self.postgres:
-                    json = PgJson(field.column, field.key)
+                if self._json_class is not None:
+                    json = self._json_class(field.column, field.key)
                     self._guard_path(json, rest, "search", path)
                     clauses.append(json.search(rest, needle))
                     continue
@@ -273,8 +276,8 @@ class SqlCompiler:
         terms: list[ColumnElement[Any]] = []
         for key in keys:
             field, rest = self.info.field(key.path, "sort", "sort")
-            if field.kind == "json" and self.postgres:
-                json = PgJson(field.column, field.key)
+            if field.kind == "json" and self._json_class is not None:
+                json = self._json_class(field.column, field.key)
                 self._guard_path(json, rest, "sort", key.path)
                 ordered, guard = json.order(key, rest)
                 self._guards.append((guard, "sort", key.path, "the field holds arrays or objects"))
