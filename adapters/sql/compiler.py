@@ -8,10 +8,11 @@ Every leaf compiles to a *two-valued* expression (never SQL ``NULL``), so ``Not`
   under a binary collation (code-point order on every database), ``search`` as ``position(needle in lower(col))``
   (no ``LIKE``, so ``%``, ``_`` and ``\\`` in the text are literal).
 * JSON columns: on SQLite each leaf calls ``dbm_match`` (``sqlite_functions.py``), which runs the memory adapter's
-  own rules on the column's value; on PostgreSQL and MariaDB a leaf on a JSON column raises
-  ``UnsupportedQueryError`` (not yet compiled natively).
-* ``$regex``: SQLite through ``dbm_regex`` (Python ``re``: exactly the memory adapter); PostgreSQL and MariaDB
-  are not enabled yet (``UnsupportedQueryError``).
+  own rules on the column's value; PostgreSQL and MariaDB compile them natively (``pg_json.py``, ``my_json.py``)
+  and collect *guards* (``take_guards``): conditions the adapter checks first, refusing with
+  ``UnsupportedQueryError`` what the native form would answer differently (a dotted path through an array).
+* ``$regex``: SQLite through ``dbm_regex`` (the language's RE2 matcher: exactly the memory adapter); PostgreSQL
+  and MariaDB are not enabled yet (``UnsupportedQueryError``).
 """
 
 from __future__ import annotations
