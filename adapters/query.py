@@ -14,8 +14,9 @@
 
 Anything malformed is a 422 ``ValidationError`` whose ``data`` names the path (``price.$gt``); adapters only
 ever see valid trees, and raise ``UnsupportedQueryError`` when they cannot give a valid tree its exact
-meaning. The semantics are specified in ``docs/query-language.md``; value rules (equality, ordering) live in
-``query_values``.
+meaning. The semantics are specified in ``docs/query-language.md``; value rules (equality, MongoDB's sort order)
+live in ``query_values``, the portable regex subset and its RE2 evaluation in ``query_regex``, the input bounds
+(depth 100, 64-bit integers, 32 sort keys...) in ``query_limits``.
 """
 
 from __future__ import annotations

@@ -74,26 +74,65 @@ def check_shape(value: Any, field: str, kind: str, *, max_depth: int = MAX_DEPTH
     ``MAX_ITEMS`` entries in all, or with a non-string object key.
 
     Iterative, so it never hits Python's recursion limit however deep the input; run it before any recursive
-    walk of caller input. ``field`` is the path of ``value`` itself (``""`` at the top).
+    walk of caller input. ``field`` is the path of ``value`` itself (``""`` at the top). Paths are only spelled
+    out for an error (each container keeps a link to its parent), so a valid input costs one visit per container.
     """
+    if type(value) is dict and max_depth >= 2 and _plain_two_levels(value):
+        return
     items = 0
-    stack: list[tuple[Any, str, int]] = [(value, field, 0)]
+    stack: list[tuple[Any, int, Any]] = [(value, 0, None)]
     while stack:
-        current, where, depth = stack.pop()
-        if isinstance(current, Mapping):
-            children: Any = current.items()
-        elif isinstance(current, list | tuple):
-            children = enumerate(current)
-        else:
-            continue
+        current, depth, link = stack.pop()
         if depth >= max_depth:
-            raise query_error(where or kind, f"nested deeper than {max_depth} levels", None, kind)
+            raise query_error(_where(field, link) or kind, f"nested deeper than {max_depth} levels", None, kind)
         items += len(current)
         if items > MAX_ITEMS:
-            raise query_error(where or kind, f"more than {MAX_ITEMS} items in all", None, kind)
-        for key, child in children:
-            if isinstance(current, Mapping) and not isinstance(key, str):
-                name = _key_text(key)
-                raise query_error(f"{where}.{name}" if where else name, "object keys must be strings", name, kind)
-            if isinstance(child, Mapping | list | tuple):
-                stack.append((child, f"{where}.{key}" if where else str(key), depth + 1))
+            raise query_error(_where(field, link) or kind, f"more than {MAX_ITEMS} items in all", None, kind)
+        if isinstance(current, Mapping):
+            for key, child in current.items():
+                if type(key) is not str and not isinstance(key, str):
+                    name = _key_text(key)
+                    where = _where(field, (link, name))
+                    raise query_error(where, "object keys must be strings", name, kind)
+                t = type(child)
+                if t is dict or t is list or t is tuple or (t not in _SCALARS and _is_container(child)):
+                    stack.append((child, depth + 1, (link, key)))
+        elif isinstance(current, list | tuple):
+            for index, child in enumerate(current):
+                t = type(child)
+                if t is dict or t is list or t is tuple or (t not in _SCALARS and _is_container(child)):
+                    stack.append((child, depth + 1, (link, index)))
+
+
+_SCALARS: Final = frozenset((str, int, float, bool, type(None)))
+
+
+def _plain_two_levels(value: dict[str, Any]) -> bool:
+    """The common shape, checked fast: string keys, scalar values or plain dicts of them, few items."""
+    items = len(value)
+    for key, child in value.items():
+        if type(key) is not str:
+            return False
+        t = type(child)
+        if t is dict:
+            items += len(child)
+            for inner_key, inner in child.items():
+                if type(inner_key) is not str or type(inner) not in _SCALARS:
+                    return False
+        elif t not in _SCALARS:
+            return False
+    return items <= MAX_ITEMS
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, Mapping | list | tuple)
+
+
+def _where(field: str, link: Any) -> str:
+    """The dotted path of a container from its parent links."""
+    parts: list[str] = []
+    while link is not None:
+        link, key = link
+        parts.append(_key_text(key) if not isinstance(key, str) else key)
+    parts.reverse()
+    return ".".join([field, *parts] if field else parts)

@@ -394,11 +394,44 @@ def _compile(re2_pattern: str) -> Callable[[bytes], bool]:
 def regex_matcher(pattern: str, flags: str = "") -> Callable[[str], bool]:
     """``subject -> bool``: an unanchored search of a validated portable pattern, in linear time (RE2).
 
-    Lone surrogates in a subject (Python strings can hold them, BSON cannot) are matched as their UTF-8-style
-    bytes and never raise.
+    A plain literal (optionally after ``^``, without ``i``/``x``) is matched with ``in``/``startswith``: the same
+    answer, several times faster than a call into RE2. Lone surrogates in a subject (Python strings can hold them,
+    BSON cannot) are matched as their UTF-8-style bytes and never raise.
     """
     found = _compile(translate(pattern, flags))
+    literal = _plain_literal(pattern, flags)
+    if literal is not None:
+        text, anchored = literal
+        if anchored:
+            return lambda s: s.startswith(text)
+        return lambda s: text in s
     return lambda s: found(s.encode("utf-8", "surrogatepass"))
+
+
+def _plain_literal(pattern: str, flags: str) -> tuple[str, bool] | None:
+    """``(text, anchored)`` when a (validated) pattern is ``^``? followed by literal characters only."""
+    if "i" in flags or "x" in flags:
+        return None
+    anchored = pattern.startswith("^")
+    if anchored and "m" in flags:
+        return None
+    body = pattern[1:] if anchored else pattern
+    out = []
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            nxt = body[i + 1 : i + 2]
+            if nxt not in _PUNCT_ESCAPES:
+                return None
+            out.append(nxt)
+            i += 2
+        elif c in _META:
+            return None
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out), anchored
 
 
 @lru_cache(maxsize=512)

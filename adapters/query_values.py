@@ -273,6 +273,13 @@ def sort_key(value: Any, descending: bool = False) -> tuple[Any, ...]:
 def path_sort_key(doc: Any, parts: tuple[str, ...], descending: bool = False) -> tuple[Any, ...]:
     """The sort key of a dotted path: the smallest (ascending) or largest (descending) ``value_key`` over every
     value MongoDB's sort-key generator reaches (``sort_values``)."""
+    value = doc
+    for segment in parts:  # the common case first: plain objects all the way
+        if type(value) is not dict:
+            break
+        value = value.get(segment, MISSING)
+    else:
+        return sort_key(value, descending)
     keys = [value_key(v) for v in sort_values(doc, parts)]
     if len(keys) == 1:
         return keys[0]
