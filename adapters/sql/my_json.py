@@ -166,6 +166,8 @@ class MyJson:
         text = sa.case((t == "STRING", self._unquote(x)))
         boolean = sa.case((t == "BOOLEAN", sa.cast(x == "true", sa.Integer())))
         date = sa.case((is_date, self._date_text(x)))
-        ordered = [term.desc() if key.descending else term.asc() for term in (rank, number, text, boolean, date)]
+        ordered: list[ColumnElement[Any]] = [
+            term.desc() if key.descending else term.asc() for term in (rank, number, text, boolean, date)
+        ]
         guard = sa.or_(t == "ARRAY", sa.and_(t == "OBJECT", sa.not_(is_date)))
         return ordered, guard

@@ -152,6 +152,6 @@ class PgJson:
         boolean = sa.case((t == "boolean", sa.cast(_text(x), sa.Boolean())))
         date = sa.case((is_date, _date_text(x))).collate("C")
         terms = [rank, number, text, boolean, date]
-        ordered = [term.desc() if key.descending else term.asc() for term in terms]
+        ordered: list[ColumnElement[Any]] = [term.desc() if key.descending else term.asc() for term in terms]
         guard = sa.or_(t == "array", sa.and_(t == "object", sa.not_(is_date)))
         return ordered, guard

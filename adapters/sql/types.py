@@ -142,7 +142,7 @@ def decode_json(text: str | bytes | int | float) -> Any:
     """The literal of a stored JSON text (tagged datetimes back to ``datetime``). A number is taken as is: SQLite
     gives a column declared ``JSON`` numeric affinity, so a top-level JSON number is stored as a number (and an
     integral float such as ``3.0`` as the integer ``3``, unless the column is ``JSONText`` on SQLite)."""
-    if type(text) is int or type(text) is float:
+    if isinstance(text, int | float):
         return text
     return json.loads(text, object_hook=_hook)
 
