@@ -32,12 +32,10 @@ row locks, not on the isolation level.
 from __future__ import annotations
 
 import asyncio
-import json
 import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -48,37 +46,25 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from broker.errors import MoleculerError, ServiceSchemaError
 
-from ..base import BaseAdapter
 from ..capabilities import FULL, AdapterCapabilities
-from ..errors import EntityAlreadyExistsError, query_error
-from ..memory_eval import apply_update, sort_docs
-from ..query import Compare, FindParams, In, Node, Update, check_value
+from ..errors import EntityAlreadyExistsError
+from ..memory_eval import sort_docs
+from ..query import Compare, FindParams, In, Node, Update
 from ..query_values import hash_key
-from ..transactions import Transaction
-from .columns import Field, TableInfo
+from .columns import TableInfo
 from .compiler import SqlCompiler
 from .errors import translate_sql_error
+from .session import SqlTransaction, SqlTransactions
 from .sqlite_functions import register
-from .types import decode_json, encode_id, encode_value
+from .types import decode_json
+from .writes import SqlWrites
 
 __all__ = ["SQLAdapter"]
 
 _SQLITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
-class _SqlTransaction(Transaction):
-    """An open ``transaction()``: its connection, a lock serialising its statements, and the SQLite write lock."""
-
-    __slots__ = ("conn", "engine_lock", "lock")
-
-    def __init__(self, conn: AsyncConnection, engine_lock: asyncio.Lock | None) -> None:
-        super().__init__()
-        self.conn = conn
-        self.lock = asyncio.Lock()
-        self.engine_lock = engine_lock
-
-
-class SQLAdapter(BaseAdapter):
+class SQLAdapter(SqlTransactions, SqlWrites):
     """Entities in one SQL table through SQLAlchemy Core (see the module docstring)."""
 
     def __init__(
@@ -191,7 +177,7 @@ class SQLAdapter(BaseAdapter):
         Engine exceptions leave as typed errors (``errors.translate_sql_error``)."""
         tx = self._tx.current()
         try:
-            if isinstance(tx, _SqlTransaction):
+            if isinstance(tx, SqlTransaction):
                 async with tx.lock:
                     yield tx.conn
                 return
@@ -206,75 +192,6 @@ class SQLAdapter(BaseAdapter):
             raise
         except Exception as exc:
             raise self._translate(exc, id) from None
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        """Group adapter calls in one database transaction; an exception rolls them all back. A nested block is
-        a savepoint: its failure, caught by the outer block, undoes only its own writes (the contract's default
-        joins the outer transaction; SQL has savepoints). Other tasks never run in this transaction (a
-        ``ContextVar``); on SQLite they wait for it to end."""
-        tx = self._tx.current()
-        if not isinstance(tx, _SqlTransaction) or not self._savepoints:
-            async with super().transaction() as outer:
-                yield outer
-            return
-        try:
-            async with tx.lock:
-                savepoint = await tx.conn.begin_nested()
-        except Exception as exc:
-            raise self._translate(exc) from None
-        try:
-            yield tx
-        except BaseException:
-            async with tx.lock:
-                if savepoint.is_active:
-                    await savepoint.rollback()
-            raise
-        async with tx.lock:
-            if savepoint.is_active:
-                await savepoint.commit()
-
-    async def _begin_transaction(self) -> Transaction:
-        lock = self._lock()
-        if lock is not None:
-            await lock.acquire()
-        try:
-            conn = await self.engine.connect()
-            try:
-                await conn.begin()
-            except BaseException:
-                await conn.close()
-                raise
-        except BaseException:
-            if lock is not None:
-                lock.release()
-            raise
-        return _SqlTransaction(conn, lock)
-
-    async def _commit_transaction(self, tx: Transaction) -> None:
-        assert isinstance(tx, _SqlTransaction)
-        try:
-            await tx.conn.commit()
-        finally:
-            await self._end(tx)
-
-    async def _rollback_transaction(self, tx: Transaction) -> None:
-        assert isinstance(tx, _SqlTransaction)
-        try:
-            await tx.conn.rollback()
-        except Exception:
-            pass  # a lost connection: the server has rolled back already
-        finally:
-            await self._end(tx)
-
-    async def _end(self, tx: _SqlTransaction) -> None:
-        try:
-            await tx.conn.close()
-        except Exception:
-            pass
-        finally:
-            if tx.engine_lock is not None:
-                tx.engine_lock.release()
 
     def translate_error(self, exc: Exception) -> MoleculerError:
         """Duplicate keys → 409, lost/refused connections → retryable 503, the rest → 500 (``errors.py``)."""
@@ -372,61 +289,6 @@ class SQLAdapter(BaseAdapter):
 
     # ----------------------------------------------------------------------------------------------- writes
 
-    def _row_values(self, entity: Mapping[str, Any], where: str) -> dict[str, Any]:
-        """Column values of an entity (keys checked against the table, values against the column types)."""
-        info = self._table_info()
-        values: dict[str, Any] = {}
-        for key, value in entity.items():
-            if key == self.id_key:
-                continue
-            f = info.fields.get(key)
-            if f is None or f is info.id:
-                raise query_error(f"{where}.{key}", f"unknown field '{key}'", key, "entity")
-            values[f.column.key] = self._column_value(f, value, f"{where}.{key}", "entity")
-        return values
-
-    def _column_value(self, f: Field, value: Any, where: str, kind: str) -> Any:
-        if f.kind == "json":
-            encoded = encode_value(value)
-            try:
-                json.dumps(encoded)
-            except (TypeError, ValueError):
-                raise query_error(
-                    where, f"a value of type {type(value).__name__} cannot be stored", repr(value)[:80], kind
-                ) from None
-            return encoded
-        value = check_value(value, where, kind)
-        if value is None:
-            return None
-        t = type(value)
-        ok = {
-            "number": t is int or t is float,
-            "string": t is str,
-            "bool": t is bool,
-            "datetime": t is datetime,
-            "other": t not in (list, dict),
-        }.get(f.kind, False)
-        if not ok:
-            raise query_error(where, f"'{f.key}' holds {f.kind} values, not {t.__name__}", repr(value)[:80], kind)
-        if t is str and "\x00" in value and self.dialect == "postgresql":
-            raise query_error(where, "PostgreSQL text cannot hold the NUL character", repr(value)[:80], kind)
-        return value
-
-    def _id_value(self, id: Any, where: str) -> Any:
-        kind = self._table_info().id.kind
-        if kind == "anyid" and encode_id(id) is None:
-            raise query_error(where, "an integer id must fit in 64 bits", id, "entity")
-        if (kind == "number" and type(id) is not int) or (kind == "string" and type(id) is not str):
-            raise query_error(where, f"the id column holds {kind} values", repr(id)[:80], "entity")
-        return id
-
-    def _refuse_unique_indexes(self) -> None:
-        """Declared unique indexes are not enforced by this adapter yet: refuse writes rather than ignore them."""
-        if any(spec.unique for spec in self.index_specs):
-            raise self.unsupported(
-                "unique index", None, "declare the unique constraint on the SQLAlchemy model (a clash is then a 409)"
-            )
-
     async def _insert(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
         self._refuse_unique_indexes()
         info = self._table_info()
@@ -471,114 +333,6 @@ class SQLAdapter(BaseAdapter):
             stmt = sa.select(*self._columns()).where(self._where(In(self.id_key, tuple(ids))))
             rows = {hash_key(r[0]): self._entity(r) for r in (await conn.execute(stmt)).all()}
         return [rows[hash_key(id)] for id in ids]
-
-    async def _advance_sequence(self, conn: AsyncConnection) -> None:
-        """After explicit ids on PostgreSQL: move the key's sequence past them, so a generated id never collides."""
-        info = self._table_info()
-        column = info.id.column
-        seq = sa.func.pg_get_serial_sequence(info.table.fullname, column.name)
-        top = sa.select(sa.func.max(column)).scalar_subquery()
-        await conn.execute(sa.select(sa.func.setval(seq, top)))
-
-    def _is_simple(self, update: Update) -> bool:
-        """Whether the update is plain column assignments (one ``UPDATE`` statement)."""
-        info = self._table_info()
-        for path in (*(p for p, _ in update.set), *update.unset):
-            if "." in path and info.field(path, f"$set.{path}", "update")[0].kind == "json":
-                return False
-        for path, _ in update.inc:
-            f, rest = info.field(path, f"$inc.{path}", "update")
-            if f.kind != "number" or rest:
-                return False
-        return True
-
-    def _check_update_fields(self, update: Update) -> None:
-        info = self._table_info()
-        for op, paths in (
-            ("$set", [p for p, _ in update.set]),
-            ("$unset", update.unset),
-            ("$inc", [p for p, _ in update.inc]),
-        ):
-            for path in paths:
-                f, rest = info.field(path, f"{op}.{path}", "update")
-                if rest and f.kind != "json":
-                    raise query_error(
-                        f"{op}.{path}", f"'{f.key}' is not a JSON column: no dotted paths into it", path, "update"
-                    )
-
-    async def _update_in(
-        self, conn: AsyncConnection, filter: Node | None, update: Update, where: sa.ColumnElement[bool] | None = None
-    ) -> int:
-        self._refuse_unique_indexes()
-        info = self._table_info()
-        if where is None:
-            assert filter is not None
-            where = self._where(filter)
-            await self._check_guards(conn)
-        if not update:
-            return int(
-                (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
-            )
-        if any(path.split(".", 1)[0] not in info.fields for path in update.unset):  # nothing to remove there
-            update = replace(update, unset=tuple(p for p in update.unset if p.split(".", 1)[0] in info.fields))
-        self._check_update_fields(update)
-        if not update:
-            return int(
-                (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
-            )
-        if self._is_simple(update):
-            values: dict[str, Any] = {}
-            for path, value in update.set:
-                f = info.fields[path]
-                values[f.column.key] = self._column_value(f, value, f"$set.{path}", "update")
-                if f.kind == "json" and value is None:
-                    values[f.column.key] = sa.JSON.NULL
-            for path in update.unset:
-                values[info.fields[path].column.key] = sa.null()
-            for path, amount in update.inc:
-                column = info.fields[path].column
-                null = await conn.execute(
-                    sa.select(sa.literal(1)).select_from(info.table).where(where, column.is_(None)).limit(1)
-                )
-                if null.first() is not None:
-                    raise query_error(
-                        f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", "None", "update"
-                    )
-                values[column.key] = column + amount
-            result = await conn.execute(info.table.update().where(where).values(values))
-            return int(result.rowcount)
-        return await self._update_rows(conn, where, update)
-
-    async def _update_rows(self, conn: AsyncConnection, where: sa.ColumnElement[bool], update: Update) -> int:
-        """Read-modify-write of the matched rows (JSON paths), under row locks, all validated before writing."""
-        info = self._table_info()
-        touched = {path.split(".", 1)[0] for path in update.paths}
-        fields = [info.fields[k] for k in touched]
-        cols = [self._json_text(f.column) if f.kind == "json" else f.column for f in fields]
-        stmt = sa.select(info.order, *cols).where(where).order_by(info.order)
-        if self.dialect != "sqlite":
-            stmt = stmt.with_for_update()
-        rows = (await conn.execute(stmt)).all()
-        changes: list[tuple[Any, dict[str, Any]]] = []
-        for row in rows:
-            doc: dict[str, Any] = {}
-            for f, value in zip(fields, row[1:]):
-                if f.kind != "json":
-                    doc[f.key] = float(value) if isinstance(value, Decimal) else value
-                elif value is not None:
-                    doc[f.key] = decode_json(value)
-            new = apply_update(doc, update)
-            values: dict[str, Any] = {}
-            for f in fields:
-                if f.key not in new:
-                    values[f.column.key] = sa.null()
-                else:
-                    v = self._column_value(f, new[f.key], f"$set.{f.key}", "update")
-                    values[f.column.key] = sa.JSON.NULL if f.kind == "json" and v is None else v
-            changes.append((row[0], values))
-        for order, values in changes:
-            await conn.execute(info.table.update().where(info.order == order).values(values))
-        return len(changes)
 
     async def _update_many(self, filter: Node, update: Update) -> int:
         async with self._connection() as conn:
