@@ -61,32 +61,6 @@ except ImportError:  # pragma: no cover - without the sql extra
     pass
 
 
-# Conformance cases from the 'dbquery' branch that need an optional capability but were written before the
-# 'contract' branch's requires() marks existed: until their owners mark them, the marks are added here (a case an
-# adapter does not declare must then raise UnsupportedQueryError). Reported to the lead.
-_FIELDLESS_EXCLUDE_CASES = (
-    "no-exclude",
-    "exclude-one-field",
-    "exclude-two-fields",
-    "exclude-array-field",
-    "exclude-a-dotted-path-leaves-top-level-alone",
-)
-
-
-def _missing_requires(nodeid: str) -> tuple[str, ...]:
-    """The capabilities a conformance case needs but is not yet marked with (see above)."""
-    base = nodeid.split("[", 1)[0]
-    if base == "test_regex.py::test_regex_semantics":
-        return ("regex",)
-    if base == "test_search_exclude.py::test_the_id_stays_out_of_a_default_search_with_exclude":
-        return ("search_without_fields",)
-    if base == "test_search_exclude.py::test_search_exclude" and nodeid.endswith(
-        tuple(f"-{case}]" for case in _FIELDLESS_EXCLUDE_CASES)
-    ):
-        return ("search_without_fields",)
-    return ()
-
-
 # Known differences of an engine, as strict xfails (they fail loudly once fixed): PostgreSQL's lower() and MariaDB's
 # LOWER() fold the dotted capital I (U+0130) to "i", where the language uses Unicode simple case folding (no match).
 _KNOWN_GAPS: dict[str, str] = {
@@ -100,9 +74,6 @@ _KNOWN_GAPS: dict[str, str] = {
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         nodeid = item.nodeid.rsplit("/", 1)[-1]
-        needs = _missing_requires(nodeid)
-        if needs and item.get_closest_marker("requires") is None:
-            item.add_marker(pytest.mark.requires(*needs))
         reason = _KNOWN_GAPS.get(nodeid)
         if reason is not None:
             item.add_marker(pytest.mark.xfail(reason=f"known difference: {reason}", strict=True))
