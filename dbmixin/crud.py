@@ -98,8 +98,8 @@ async def list_entities(self: Any, ctx: Any, params: Mapping[str, Any]) -> dict[
 
 
 async def _store_one(self: Any, ctx: Any, entity: Any, field: str) -> dict[str, Any]:
+    """Hook → validation → one bounds check of what will be stored (the params were checked on entry) → insert."""
     entity = await self.before_entity_change("create", entity, ctx)
-    check_entity(entity, field, keys=True)
     entity = await self.validate_entity(entity)
     check_entity(entity, field, keys=True)
     return await self.adapter.insert(self.adapter.before_save_transform_id(entity, self._id_field()))

@@ -116,7 +116,14 @@ def _within(value: Any, limit: int, max_int: int | None, keys: bool = False) -> 
             continue
         if depth > limit:
             return False
-        for child in children:
+        for child in children:  # scalars inline (the common case), containers and other types on the stack
+            ct = type(child)
+            if ct is str or ct is bool or child is None:
+                continue
+            if ct is int and max_int is not None:
+                if child > max_int or child < -max_int:
+                    return False
+                continue
             push((child, depth + 1))
     return True
 
