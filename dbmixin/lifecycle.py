@@ -58,8 +58,8 @@ async def validate_entity(self: Any, entity: Any, partial: bool = False) -> Any:
             try:
                 out.append(await check(item))
             except ValidationError as err:  # name the entity: entities.<i>.<field>
-                data = [{**e, "field": f"entities.{i}.{e.get('field')}"} if isinstance(e, dict) else e
-                        for e in (err.data or [])]  # fmt: skip
+                data = [{**e, "field": ".".join(f for f in (f"entities.{i}", e.get("field")) if f)}
+                        if isinstance(e, dict) else e for e in (err.data or [])]  # fmt: skip
                 raise ValidationError(err.message, data=data) from None
         return out
     return await check(entity)

@@ -15,7 +15,8 @@ entities saw a fragment. Here, when the service has a validator (or overrides ``
    ``CONFLICT``.
 
 Without a validator an update is one ``update_by_id`` call. Params: ``id`` (or the public ``idField`` name) picks
-the entity; ``$set``, ``$unset`` and ``$inc`` are operators; any other key is a top-level ``$set`` (flattened to
+the entity (both given with different values is a 422: ids are immutable; moleculer-db let the last one win);
+``$set``, ``$unset`` and ``$inc`` are operators; any other key is a top-level ``$set`` (flattened to
 dotted paths with ``useDotNotation``); other ``$`` keys are a 422.
 """
 
@@ -131,6 +132,9 @@ async def update_entity(self: Any, ctx: Any, params: Mapping[str, Any]) -> dict[
     raw_id = entity_id_of(self, params)
     if raw_id is None:
         raise invalid("id", "The 'id' field is required.", None, "required")
+    id_field = self._id_field()
+    if id_field != "id" and "id" in params and id_field in params and not _same(params[id_field], raw_id):
+        raise invalid(id_field, f"'{id_field}' cannot be changed: ids are immutable", params[id_field], "update")
     entity_id = self.decode_id(raw_id)
     id_key = self.adapter.id_key
     document = _update_document(self, params)
