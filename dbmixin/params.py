@@ -312,7 +312,8 @@ def _check_ids(value: Any, settings: Mapping[str, Any], issues: list[dict[str, A
     if isinstance(value, list | tuple):
         cap = max_ids(settings)
         if len(value) > cap:
-            issues.append(_issue("arrayMax", "id", f"The 'id' field must contain at most {cap} ids.", len(value)))
+            issue = _issue("arrayMax", "id", f"The 'id' field must contain at most {cap} ids.", len(value))
+            issues.append({**issue, "expected": cap})  # the cap, as FV's arrayMax: populate splits its calls by it
             return
         for i, item in enumerate(value):
             if isinstance(item, dict | list | tuple):
