@@ -101,6 +101,16 @@ def _update_document(self: Any, params: Mapping[str, Any]) -> dict[str, Any]:
             key = sorted(overlap)[0]
             raise invalid(key, f"'{key}' is given both as a field and in $set.", key, "updateOperator")
         update["$set"] = {**given, **changes}
+    sets = update.get("$set")
+    if isinstance(sets, Mapping):  # what $set writes obeys create's rules: depth, numbers, storable field names
+        for path, value in sets.items():
+            if not isinstance(path, str):
+                continue  # parse_update names it
+            room = MAX_ENTITY_DEPTH - path.count(".") - 1
+            where = path if path in changes else f"$set.{path}"  # a plain key is named as the caller gave it
+            issue = check_depth(value, where, max(room, 0), MAX_INT, keys=True)
+            if issue is not None:
+                raise ValidationError("Parameters validation error!", data=[issue])
     return update
 
 
@@ -165,7 +175,7 @@ async def _validated_update(self: Any, entity_id: Any, parsed: Any, raw_id: Any)
         validated = await self.validate_entity(public)
         if not isinstance(validated, Mapping):
             validated = public
-        check_entity(validated, "entity")
+        check_entity(validated, "entity", keys=True)
         sets = {
             k: v for k, v in validated.items()
             if k != id_key and (k in touched or k not in stored or not _same(stored[k], v))
