@@ -45,7 +45,8 @@ def apply_update(doc: dict[str, Any], update: Update) -> dict[str, Any]:
         elif type(current) in _NUMBERS:
             parent[last] = _sum(current, amount, path)  # type: ignore[index]
         else:
-            raise query_error(f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", repr(current), "update")
+            message = f"cannot $inc the non-numeric value at '{path}'"
+            raise query_error(f"$inc.{path}", message, _kind(current), "update")
     return new
 
 
@@ -55,10 +56,16 @@ def _sum(current: int | float, amount: int | float, path: str) -> int | float:
     ``Infinity``; no adapter here stores non-finite numbers, which JSON cannot carry)."""
     total = current + amount
     if type(total) is int and not INT64_MIN <= total <= INT64_MAX:
-        raise query_error(f"$inc.{path}", f"$inc overflows a 64-bit integer at '{path}'", str(current), "update")
+        raise query_error(f"$inc.{path}", f"$inc overflows a 64-bit integer at '{path}'", repr(amount), "update")
     if type(total) is float and not math.isfinite(total):
-        raise query_error(f"$inc.{path}", f"$inc overflows to {total} at '{path}'", repr(current), "update")
+        raise query_error(f"$inc.{path}", f"$inc overflows to {total} at '{path}'", repr(amount), "update")
     return total
+
+
+def _kind(stored: Any) -> str:
+    """What an error says of a STORED value: its type only. The value itself may be a field hidden from the caller
+    (``excludeFields``), so errors echo only what the caller gave (the path, the operand)."""
+    return f"<a {type(stored).__name__}>"
 
 
 def _parent(doc: dict[str, Any], path: str, owned: set[int], op: str | None) -> tuple[dict[str, Any] | None, str]:
@@ -82,7 +89,7 @@ def _parent(doc: dict[str, Any], path: str, owned: set[int], op: str | None) -> 
             raise query_error(
                 f"{op}.{path}",
                 f"cannot create '{path}': '{segment}' holds a {type(child).__name__}, not an object",
-                repr(child),
+                _kind(child),
                 "update",
             )
         current = child

@@ -163,6 +163,25 @@ async def update_entity(self: Any, ctx: Any, params: Mapping[str, Any]) -> dict[
     return json
 
 
+def _redacted(self: Any, err: ValidationError) -> ValidationError:
+    """``err`` without the values of fields hidden from callers: the whole entity is validated, so an error may be
+    about a stored field the caller cannot see (``excludeFields``, outside ``fields``); its ``actual`` is withheld."""
+    visibility = getattr(self, "_visibility", None)
+    if visibility is None or not isinstance(err.data, list):
+        return err
+    data = []
+    for entry in err.data:
+        field = entry.get("field") if isinstance(entry, dict) else None
+        if isinstance(field, str) and field and visibility.hidden(field):
+            actual = entry.get("actual")
+            message = str(entry.get("message", ""))
+            if actual is not None and str(actual) and str(actual) in message:
+                message = message.replace(str(actual), "<hidden>")
+            entry = {**entry, "actual": None, "message": message}
+        data.append(entry)
+    return ValidationError(err.message, data=data)
+
+
 async def _validated_update(self: Any, entity_id: Any, parsed: Any, raw_id: Any) -> dict[str, Any] | None:
     id_key = self.adapter.id_key
     touched = {path.split(".", 1)[0] for path in parsed.paths}
@@ -172,7 +191,10 @@ async def _validated_update(self: Any, entity_id: Any, parsed: Any, raw_id: Any)
             raise EntityNotFoundError(raw_id)
         after = apply_update(stored, parsed)
         public = {k: v for k, v in after.items() if k != id_key}
-        validated = await self.validate_entity(public)
+        try:
+            validated = await self.validate_entity(public)
+        except ValidationError as err:
+            raise _redacted(self, err) from None
         if not isinstance(validated, Mapping):
             validated = public
         check_entity(validated, "entity", keys=True)
