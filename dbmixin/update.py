@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters import apply_update, parse_update
+from adapters import EntityAlreadyExistsError, apply_update, parse_update
 from broker.errors import MoleculerClientError, ValidationError
 
 from .errors import EntityNotFoundError
@@ -148,19 +148,34 @@ async def update_entity(self: Any, ctx: Any, params: Mapping[str, Any]) -> dict[
     entity_id = self.decode_id(raw_id)
     id_key = self.adapter.id_key
     document = _update_document(self, params)
-    if not document:
-        stored = await self.adapter.find_by_id(entity_id)
-    elif not _validates(self):
-        stored = await self.adapter.update_by_id(entity_id, document)  # the adapter parses it: 422 before a write
-    else:
-        parsed = parse_update(document, id_key)  # a malformed update is a 422 before anything is read or written
-        stored = await _validated_update(self, entity_id, parsed, raw_id) if parsed else (
-            await self.adapter.find_by_id(entity_id))  # fmt: skip
+    try:
+        if not document:
+            stored = await self.adapter.find_by_id(entity_id)
+        elif not _validates(self):
+            stored = await self.adapter.update_by_id(entity_id, document)  # the adapter parses it: 422 before a write
+        else:
+            parsed = parse_update(document, id_key)  # a malformed update is a 422 before anything is read or written
+            stored = await _validated_update(self, entity_id, parsed, raw_id) if parsed else (
+                await self.adapter.find_by_id(entity_id))  # fmt: skip
+    except EntityAlreadyExistsError as err:
+        raise _unique_clash(self, err) from None
     if stored is None:
         raise EntityNotFoundError(raw_id)
     json = await self.transform_documents(ctx, {}, stored)
     await self.entity_changed("updated", json, ctx, stored)
     return json
+
+
+def _unique_clash(self: Any, err: EntityAlreadyExistsError) -> EntityAlreadyExistsError:
+    """A unique-index 409 of an update without the clashing values of hidden fields: an ``$inc`` computes the value
+    from the stored one, so the value would reveal it."""
+    visibility = getattr(self, "_visibility", None)
+    data = err.data if isinstance(err.data, dict) else {}
+    fields, values = data.get("fields"), data.get("values")
+    if visibility is None or not isinstance(fields, list) or not isinstance(values, list):
+        return err
+    shown = [None if isinstance(f, str) and visibility.hidden(f) else v for f, v in zip(fields, values, strict=False)]
+    return err if shown == values else EntityAlreadyExistsError(fields=fields, values=shown)
 
 
 def _redacted(self: Any, err: ValidationError) -> ValidationError:

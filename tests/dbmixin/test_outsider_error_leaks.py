@@ -53,3 +53,20 @@ async def test_validator_errors_on_visible_fields_keep_their_actual(make_broker)
     with pytest.raises(ValidationError) as info:
         await broker.call("users.update", {"id": entity_id, "name": 5})
     assert (info.value.data[0]["field"], info.value.data[0]["actual"]) == ("name", 5)
+
+
+@pytest.mark.parametrize("validator", [None, {"pin": "number"}])
+async def test_a_unique_clash_reached_by_inc_does_not_reveal_the_hidden_value(make_broker, validator):
+    from adapters import EntityAlreadyExistsError
+
+    settings = {"excludeFields": ["pin"], "indexes": [{"fields": ["pin"], "unique": True}, {"fields": ["name"],
+                "unique": True}], "entityValidator": validator}  # fmt: skip
+    broker = await make_broker(posts_schema(name="users", settings=settings))
+    await broker.call("users.insert", {"entities": [{"name": "a", "pin": 4821}, {"name": "b", "pin": 4822}]})
+    first = (await broker.call("users.find", {"query": {"name": "a"}}))[0]
+    with pytest.raises(EntityAlreadyExistsError) as info:
+        await broker.call("users.update", {"id": first["_id"], "$inc": {"pin": 1}})
+    assert info.value.data == {"fields": ["pin"], "values": [None]}
+    with pytest.raises(EntityAlreadyExistsError) as info:  # a visible field's value is the caller's own
+        await broker.call("users.update", {"id": first["_id"], "name": "b"})
+    assert info.value.data == {"fields": ["name"], "values": ["b"]}
