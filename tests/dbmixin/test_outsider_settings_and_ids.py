@@ -121,3 +121,17 @@ async def test_update_with_two_different_ids_is_refused_not_silently_resolved(ma
     # the same id under both names is fine (a client sending the entity back)
     same = await broker.call("posts.update", {"id": created[id_field], id_field: created[id_field], "n": 3})
     assert same["n"] == 3
+
+
+# ------------------------------------------------------------- kind 4: the public id name in settings.indexes
+@pytest.mark.parametrize("indexes", [[{"fields": ["uid"], "unique": True}], "uid", [["shop", "uid"]],
+                                     [{"fields": ["shop", "uid"], "unique": True}]])  # fmt: skip
+async def test_indexes_may_name_the_public_id_field(make_broker, indexes):
+    broker = await make_broker(posts_schema(settings={"idField": "uid", "indexes": indexes}))
+    for name in "abc":
+        await broker.call("posts.create", {"name": name, "shop": 1})
+    await broker.call("posts.create", {"uid": "k", "name": "d", "shop": 1})
+    assert await broker.call("posts.count", {}) == 4
+    assert [p["name"] for p in await broker.call("posts.find", {"query": {"shop": 1, "uid": "k"}})] == ["d"]
+    with pytest.raises(EntityAlreadyExistsError):
+        await broker.call("posts.create", {"uid": "k", "name": "e", "shop": 1})
