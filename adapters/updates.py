@@ -7,9 +7,11 @@ can validate the whole entity before writing.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .errors import query_error
+from .query_limits import INT64_MAX, INT64_MIN
 from .query_params import Update
 from .query_tree import split_path
 from .query_values import MISSING, copy_value
@@ -23,7 +25,8 @@ def apply_update(doc: dict[str, Any], update: Update) -> dict[str, Any]:
     """The updated document, copy-on-write (``doc`` itself is never changed, so a failing update changes
     nothing).
 
-    Raises a 422 when a path runs through a non-object value or ``$inc`` meets a non-number.
+    Raises a 422 when a path runs through a non-object value, ``$inc`` meets a non-number, or its result leaves
+    64-bit integers (or the finite floats).
     """
     new = dict(doc)
     owned = {id(new)}
@@ -40,10 +43,29 @@ def apply_update(doc: dict[str, Any], update: Update) -> dict[str, Any]:
         if current is MISSING:
             parent[last] = amount  # type: ignore[index]
         elif type(current) in _NUMBERS:
-            parent[last] = current + amount  # type: ignore[index]
+            parent[last] = _sum(current, amount, path)  # type: ignore[index]
         else:
-            raise query_error(f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", repr(current), "update")
+            message = f"cannot $inc the non-numeric value at '{path}'"
+            raise query_error(f"$inc.{path}", message, _kind(current), "update")
     return new
+
+
+def _sum(current: int | float, amount: int | float, path: str) -> int | float:
+    """``current + amount`` for ``$inc``: an integer result beyond 64 bits is a 422 (MongoDB refuses the overflow
+    too, SQL's BIGINT as well); a float result that overflows to an infinity is a 422 too (MongoDB would store
+    ``Infinity``; no adapter here stores non-finite numbers, which JSON cannot carry)."""
+    total = current + amount
+    if type(total) is int and not INT64_MIN <= total <= INT64_MAX:
+        raise query_error(f"$inc.{path}", f"$inc overflows a 64-bit integer at '{path}'", repr(amount), "update")
+    if type(total) is float and not math.isfinite(total):
+        raise query_error(f"$inc.{path}", f"$inc overflows to {total} at '{path}'", repr(amount), "update")
+    return total
+
+
+def _kind(stored: Any) -> str:
+    """What an error says of a STORED value: its type only. The value itself may be a field hidden from the caller
+    (``excludeFields``), so errors echo only what the caller gave (the path, the operand)."""
+    return f"<a {type(stored).__name__}>"
 
 
 def _parent(doc: dict[str, Any], path: str, owned: set[int], op: str | None) -> tuple[dict[str, Any] | None, str]:
@@ -67,7 +89,7 @@ def _parent(doc: dict[str, Any], path: str, owned: set[int], op: str | None) -> 
             raise query_error(
                 f"{op}.{path}",
                 f"cannot create '{path}': '{segment}' holds a {type(child).__name__}, not an object",
-                repr(child),
+                _kind(child),
                 "update",
             )
         current = child

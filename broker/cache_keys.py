@@ -23,7 +23,8 @@ serialisation can be read back unambiguously, so distinct JSON values give disti
 ``surrogatepass`` (Node would write U+FFFD, which would merge them with a real U+FFFD).
 
 4. An integer beyond 2**53 that no double holds exactly is written ``<digits>n`` (JS would round it, so its
-   digits could be those of another number); one a double holds is written as JS prints that number.
+   digits could be those of another number), or ``0x<hex>n`` past Python's 4,300-digit conversion limit; one a
+   double holds is written as JS prints that number.
 
 Not covered (not JSON): ``datetime`` values are epoch milliseconds as in Moleculer, so they share keys with that
 integer; non-``str`` dict keys are written with ``str()``; other objects with ``str()``.
@@ -138,8 +139,17 @@ def _big_int(v: int) -> str:
     try:
         f = float(v)
     except OverflowError:
+        return _digits(v)
+    return number_to_string(f) if f == v else _digits(v)
+
+
+def _digits(v: int) -> str:
+    """``<digits>n``; past Python's int-to-str digit limit (4,300 digits) ``<sign>0x<hex>n``, which has no limit
+    and cannot be mistaken for decimal digits."""
+    try:
         return f"{v}n"
-    return number_to_string(f) if f == v else f"{v}n"
+    except ValueError:
+        return f"{'-' if v < 0 else ''}0x{abs(v):x}n"
 
 
 def _serialise_object(v: Mapping[Any, Any], whole: bool) -> str:

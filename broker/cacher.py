@@ -292,7 +292,8 @@ def make_cached_handler(
 
     A disabled ``cache`` returns ``next_handler`` itself, so uncached actions pay nothing. The result is kept
     under the computed key on a miss; a hit sets ``ctx.cached_result``. ``ctx.meta["$cache"] is False`` and a
-    disconnected cacher bypass the cache.
+    disconnected cacher bypass the cache, and so do params too deeply nested to have a key (beyond Python's
+    recursion limit; Node.js would throw a ``RangeError``).
     """
     if cache_opts is True:
         cache_opts = {"enabled": True}
@@ -316,7 +317,10 @@ def make_cached_handler(
             or getattr(cacher, "connected", True) is False
         ):
             return await next_handler(ctx)
-        key = keygen(action_name, ctx.params, ctx.meta, keys, getattr(ctx, "headers", None))
+        try:
+            key = keygen(action_name, ctx.params, ctx.meta, keys, getattr(ctx, "headers", None))
+        except RecursionError:  # params nested past Python's stack (thousands of levels): served uncached, so the
+            return await next_handler(ctx)  # action's own checks answer (a 422) instead of a raw RecursionError
         cached = await cacher.get(key)
         if cached is not MISSING:
             ctx.cached_result = True

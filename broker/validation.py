@@ -131,11 +131,15 @@ def _model_error(error: Any) -> dict[str, Any]:
 
 
 def map_model_errors(errors: list[Any]) -> list[dict[str, Any]]:
-    """pydantic's errors in FV's shape; the unknown keys of one object become a single ``objectStrict``."""
+    """pydantic's errors in FV's shape; the unknown keys of one nested object become a single ``objectStrict``
+    naming the object; at the root, each unknown key is one ``objectStrict`` whose ``field`` is the key."""
     extras, out = _extra_keys(errors), []
     for error in errors:
         if error["type"] != "extra_forbidden":
             out.append(_model_error(error))
+        elif not error["loc"][:-1]:  # at the root, name each unknown key, as for an FV ``$$strict`` schema
+            key = str(error["loc"][-1])
+            out.append({**fv_error(None, "", ("objectStrict", NO, key)), "field": key})
         elif (keys := extras.pop(error["loc"][:-1], None)) is not None:
             out.append(fv_error(None, _path(error["loc"][:-1]), ("objectStrict", NO, ", ".join(keys))))
     return out

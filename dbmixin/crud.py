@@ -26,7 +26,7 @@ from .read import ReadParams, SanitizedParams, Visibility, build_read_params
 from .transform import decode_id
 from .update import check_entity, entity_id_of, invalid, update_entity
 
-__all__ = ["CRUD_METHODS"]
+__all__ = ["CRUD_METHODS", "guarded"]
 
 _OPEN = Visibility({})  # custom actions' raw params: no hidden-field guard
 
@@ -49,6 +49,17 @@ def _wrap(self: Any, params: dict[str, Any], paging: bool, guarded: bool = True)
         )
 
     return SanitizedParams(params, build, paging)
+
+
+def guarded(self: Any, params: Mapping[str, Any], paging: bool = False) -> SanitizedParams:
+    """What a public read action hands its body: ``self.sanitize_params``'s result with hidden fields guarded.
+
+    An override of ``sanitize_params`` may return a plain dict (moleculer-db's ``sanitizeParams`` returns a plain
+    object, and ``{**super_result, ...}`` is one too); that dict is checked and capped again here and keeps the
+    guard, so overriding ``sanitize_params`` never re-opens hidden fields to callers."""
+    if isinstance(params, SanitizedParams) and (params.paging or not paging):
+        return params
+    return _wrap(self, _sanitize_params(params, self.settings, is_list=paging), paging)
 
 
 def _read(self: Any, ctx: Any, params: Any, paging: bool) -> SanitizedParams:

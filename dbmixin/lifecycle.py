@@ -15,9 +15,9 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from adapters import MemoryAdapter
+from adapters import IndexSpec, MemoryAdapter, parse_indexes
 from broker import call_maybe_async
-from broker.errors import MoleculerError, MoleculerServerError, ValidationError
+from broker.errors import MoleculerError, MoleculerServerError, ServiceSchemaError, ValidationError
 
 from .read import Visibility
 from .settings import CLEAN_EVENT_METHODS, check_settings
@@ -33,10 +33,28 @@ def created(self: Any) -> None:
     check_settings(self.full_name, settings, self.schema)
     adapter = self.schema.get("adapter")
     self.adapter = MemoryAdapter() if adapter is None else adapter
+    _index_storage_names(settings, getattr(self.adapter, "id_key", "_id"))
     self.adapter.init(self.full_name, settings, self.schema)
     self._entity_check = compile_entity_validator(self, settings.get("entityValidator"))
     self._entity_check_partial = None
     self._visibility = Visibility(settings)
+
+
+def _index_storage_names(settings: dict[str, Any], id_key: str) -> None:
+    """``settings.indexes`` name public fields: the public id name (``idField``) becomes the storage key, as in
+    ``query`` and ``sort`` (an index on ``uid``, a field no stored entity has, made every second insert a 409)."""
+    id_field = settings.get("idField", "_id")
+    if settings.get("indexes") is None or id_field == id_key:
+        return
+
+    def storage(path: str) -> str:
+        head, dot, rest = path.partition(".")
+        return id_key + dot + rest if head == id_field else path
+
+    settings["indexes"] = [
+        IndexSpec(tuple(storage(f) for f in spec.fields), spec.unique, spec.name)
+        for spec in parse_indexes(settings["indexes"], ServiceSchemaError)
+    ]
 
 
 async def validate_entity(self: Any, entity: Any, partial: bool = False) -> Any:
@@ -58,8 +76,8 @@ async def validate_entity(self: Any, entity: Any, partial: bool = False) -> Any:
             try:
                 out.append(await check(item))
             except ValidationError as err:  # name the entity: entities.<i>.<field>
-                data = [{**e, "field": f"entities.{i}.{e.get('field')}"} if isinstance(e, dict) else e
-                        for e in (err.data or [])]  # fmt: skip
+                data = [{**e, "field": ".".join(f for f in (f"entities.{i}", e.get("field")) if f)}
+                        if isinstance(e, dict) else e for e in (err.data or [])]  # fmt: skip
                 raise ValidationError(err.message, data=data) from None
         return out
     return await check(entity)

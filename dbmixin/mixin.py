@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .crud import CRUD_METHODS
+from .crud import CRUD_METHODS, guarded
 from .lifecycle import LIFECYCLE_METHODS, created, started, stopped
 from .transform import TRANSFORM_METHODS
 
@@ -48,15 +48,15 @@ _SHAPE = {"populate": _STRINGS, "fields": _STRINGS, "excludeFields": _STRINGS}
 
 
 async def _find(self: Any, ctx: Any) -> Any:
-    return await self.find_entities(ctx, self.sanitize_params(ctx, ctx.params))
+    return await self.find_entities(ctx, guarded(self, self.sanitize_params(ctx, ctx.params)))
 
 
 async def _count(self: Any, ctx: Any) -> Any:
-    return await self.count_entities(ctx, self.sanitize_params(ctx, ctx.params))
+    return await self.count_entities(ctx, guarded(self, self.sanitize_params(ctx, ctx.params)))
 
 
 async def _list(self: Any, ctx: Any) -> Any:
-    return await self.list_entities(ctx, self.sanitize_params(ctx, ctx.params, paging=True))
+    return await self.list_entities(ctx, guarded(self, self.sanitize_params(ctx, ctx.params, paging=True), True))
 
 
 async def _create(self: Any, ctx: Any) -> Any:
@@ -68,7 +68,7 @@ async def _insert(self: Any, ctx: Any) -> Any:
 
 
 async def _get(self: Any, ctx: Any) -> Any:
-    return await self.get_entities(ctx, self.sanitize_params(ctx, ctx.params))
+    return await self.get_entities(ctx, guarded(self, self.sanitize_params(ctx, ctx.params)))
 
 
 async def _update(self: Any, ctx: Any) -> Any:

@@ -15,7 +15,8 @@ Falsy values are values (one rule per param, the same on every path):
 
 Bounds (each a 422 naming the param): paging numbers are integers in ``0 .. MAX_COUNT`` (2**53 - 1, the
 largest integer JSON/JavaScript carry exactly), given as at most ``MAX_NUMBER_CHARS`` characters when a string;
-``(page - 1) * pageSize`` must not pass ``MAX_COUNT``; ``query`` nests at most ``MAX_DEPTH`` levels; a ``get``
+``(page - 1) * pageSize`` must not pass ``MAX_COUNT``; a list param holds at most ``MAX_LIST_ITEMS`` items;
+``query`` nests at most ``MAX_DEPTH`` levels; a ``get``
 takes at most ``maxLimit`` ids when ``maxLimit`` > 0 (otherwise ``MAX_IDS``).
 """
 
@@ -35,6 +36,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_IDS",
     "MAX_INT",
+    "MAX_LIST_ITEMS",
     "NUMERIC_PARAMS",
     "check_depth",
     "sanitize_params",
@@ -47,6 +49,9 @@ MAX_COUNT = 2**53 - 1
 MAX_NUMBER_CHARS = 32
 MAX_DEPTH = 32
 MAX_IDS = 100_000
+MAX_LIST_ITEMS = 100
+"""The most items of a list param (``fields``, ``excludeFields``, ``populate``, ``sort``, ``searchFields``): each is
+applied to every returned entity, so 100,000 ``excludeFields`` blocked the event loop for minutes."""
 MAX_INT = 2**63 - 1
 """The largest integer an entity may hold (MongoDB's int64, SQL's BIGINT); a larger one is a 422."""
 
@@ -223,11 +228,16 @@ def _to_query(value: Any, issues: list[dict[str, Any]]) -> Any:
 
 
 def _to_list(name: str, value: Any, issues: list[dict[str, Any]]) -> Any:
-    """A list param as a list of strings (a string is split); other shapes are an issue."""
+    """A list param as a list of strings (a string is split); other shapes, or more than ``MAX_LIST_ITEMS`` items,
+    are an issue."""
     if value is None:
         return None
     if isinstance(value, str):
-        return split_list(value)
+        value = split_list(value)
+    if isinstance(value, list | tuple) and len(value) > MAX_LIST_ITEMS:
+        issues.append({**_issue("arrayMax", name, f"The '{name}' field must contain at most {MAX_LIST_ITEMS} items.",
+                                len(value)), "expected": MAX_LIST_ITEMS})  # fmt: skip
+        return value
     if isinstance(value, list | tuple):
         for i, item in enumerate(value):
             if not isinstance(item, str):
@@ -319,7 +329,8 @@ def _check_ids(value: Any, settings: Mapping[str, Any], issues: list[dict[str, A
     if isinstance(value, list | tuple):
         cap = max_ids(settings)
         if len(value) > cap:
-            issues.append(_issue("arrayMax", "id", f"The 'id' field must contain at most {cap} ids.", len(value)))
+            issue = _issue("arrayMax", "id", f"The 'id' field must contain at most {cap} ids.", len(value))
+            issues.append({**issue, "expected": cap})  # the cap, as FV's arrayMax: populate splits its calls by it
             return
         for i, item in enumerate(value):
             if isinstance(item, dict | list | tuple):

@@ -12,6 +12,8 @@ moleculer-db's ``populateDocs`` (reference §5.10), with these choices made expl
   Result keys are normalised the same way, so a local callee answering ``{5: …}`` works too.
 * **Not found.** A scalar id that the callee did not return sets the target to ``None`` (JS set
   ``undefined``); missing entries of an id list are dropped (order and duplicates kept).
+* **Capped callees.** A ``get`` that refuses so many ids (its ``maxLimit``, a 422 ``arrayMax`` with
+  ``expected``) is called again in slices of that size, concurrently, and the mappings merged.
 * **Failures raise.** A failing call propagates (the other calls are cancelled) and a callee that does not
   answer a mapping is a ``MoleculerServerError`` naming the rule; nothing is silently left unpopulated.
 * **Determinism.** Calls run concurrently, started in rule-definition order, but their results are applied in
@@ -28,7 +30,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from broker import js_string
-from broker.errors import MoleculerError, MoleculerServerError, ServiceSchemaError
+from broker.errors import MoleculerError, MoleculerServerError, ServiceSchemaError, ValidationError
 
 from .fields import to_path
 
@@ -213,6 +215,38 @@ def _call_params(key: str, rule: dict[str, Any], requested: list[str], ids: list
     return params
 
 
+def _id_cap(err: ValidationError, asked: int) -> int | None:
+    """The callee's id cap when ``err`` is a ``get`` refusing ``asked`` ids as too many (an ``arrayMax`` on ``id``
+    that says its ``expected`` maximum), else ``None``."""
+    for entry in err.data if isinstance(err.data, list) else []:
+        if isinstance(entry, Mapping) and entry.get("type") == "arrayMax" and entry.get("field") == "id":
+            cap = entry.get("expected")
+            if type(cap) is int and 0 < cap < asked:
+                return cap
+    return None
+
+
+async def _fetch(ctx: Any, key: str, rule: dict[str, Any], requested: list[str], ids: list[Any]) -> Any:
+    """One action rule's call. When the callee caps how many ids one ``get`` takes (its ``maxLimit``) and the page
+    holds more related ids, the ids are fetched in slices of that size and the mappings merged: a cap meant for
+    one caller's request never makes a legitimate populate fail."""
+    try:
+        return await ctx.call(rule["action"], _call_params(key, rule, requested, ids))
+    except ValidationError as err:
+        cap = _id_cap(err, len(ids))
+        if cap is None:
+            raise
+        first = err
+    slices = [ids[i : i + cap] for i in range(0, len(ids), cap)]
+    parts = await asyncio.gather(*(ctx.call(rule["action"], _call_params(key, rule, requested, s)) for s in slices))
+    merged: dict[Any, Any] = {}
+    for part in parts:
+        if not isinstance(part, Mapping):
+            raise first
+        merged.update(part)
+    return merged
+
+
 def _apply(key: str, rule: dict[str, Any], docs: list[Any], result: Any) -> None:
     """Write the fetched entities into every doc at ``key``, reading the ids at ``rule["field"]``."""
     if not isinstance(result, Mapping):
@@ -291,7 +325,7 @@ async def populate_docs(
             jobs.append(_run_handler(key, rule["handler"], service, ids, items, rule, ctx))
         elif ids:
             planned.append((key, rule))
-            jobs.append(ctx.call(rule["action"], _call_params(key, rule, groups[key], ids)))
+            jobs.append(_fetch(ctx, key, rule, groups[key], ids))
     if not jobs:
         return docs
 

@@ -129,7 +129,11 @@ class Visibility:
         exclude = tuple(".".join(e) for e in self.excludes if e and not any(_prefix(o, e) for o in self.opened))
         if self.fields is None:
             return (), exclude
-        fields = tuple(dict.fromkeys(".".join(w) for w in self.fields if w and w != (id_field,)))
+        # a whitelisted field with a hidden part (``profile`` when ``profile.secret`` is excluded) is left out, as
+        # an explicit ``searchFields`` naming it would be refused: the default must never make ``search`` a 422
+        fields = tuple(dict.fromkeys(
+            ".".join(w) for w in self.fields if w and w != (id_field,) and not self.hidden(".".join(w))
+        ))  # fmt: skip
         return fields, exclude
 
 

@@ -12,7 +12,8 @@ Accepted forms, normalised in place:
   reads its ids at its own path (a different ``field`` is refused).
 * ``pageSize``: an integer >= 1; ``maxPageSize`` / ``maxLimit``: integers, > 0 caps, <= 0 (or ``None``) none.
 * ``entityValidator``: see ``dbmixin.validation``. ``useDotNotation``: a bool. ``cacheCleanEventType``:
-  ``"broadcast"``, ``"emit"`` or ``"broadcastLocal"``. ``indexes``: a list of paths (the adapter checks them).
+  ``"broadcast"``, ``"emit"`` or ``"broadcastLocal"``. ``indexes``: every form ``adapters.parse_indexes``
+  accepts (names, ``"a, b"``, compound ``[["a", "b"]]``, ``{"fields", "unique", "name"}`` dicts).
 * ``queryHiddenFields``: a bool or a list of paths (see ``dbmixin.read``).
 * schema keys ``connect_retries`` (an integer >= 1) and ``connect_retry_delay`` (ms, a number >= 0).
 """
@@ -23,6 +24,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from adapters import parse_indexes
 from broker.errors import ServiceSchemaError
 
 from .params import split_list
@@ -113,8 +115,11 @@ def check_settings(service: str, settings: dict[str, Any], schema: Mapping[str, 
             {"cacheCleanEventType": settings.get("cacheCleanEventType")},
         )
     indexes = settings.get("indexes")
-    if indexes is not None and _paths(service, "indexes", indexes) is None:
-        raise _fail(service, "indexes", "a list of field paths", indexes)
+    if indexes is not None:
+        try:  # every form the adapters accept (dbmixin.indexes' docstring), refused here with the same message
+            parse_indexes(indexes, ValueError)
+        except ValueError as exc:
+            raise _fail(service, "indexes", f"index declarations ({exc})", indexes) from None
     if isinstance(indexes, str):
         settings["indexes"] = split_list(indexes)
     opened = settings.get("queryHiddenFields", False)

@@ -15,7 +15,8 @@ entities saw a fragment. Here, when the service has a validator (or overrides ``
    ``CONFLICT``.
 
 Without a validator an update is one ``update_by_id`` call. Params: ``id`` (or the public ``idField`` name) picks
-the entity; ``$set``, ``$unset`` and ``$inc`` are operators; any other key is a top-level ``$set`` (flattened to
+the entity (both given with different values is a 422: ids are immutable; moleculer-db let the last one win);
+``$set``, ``$unset`` and ``$inc`` are operators; any other key is a top-level ``$set`` (flattened to
 dotted paths with ``useDotNotation``); other ``$`` keys are a 422.
 """
 
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters import apply_update, parse_update
+from adapters import EntityAlreadyExistsError, apply_update, parse_update
 from broker.errors import MoleculerClientError, ValidationError
 
 from .errors import EntityNotFoundError
@@ -100,6 +101,16 @@ def _update_document(self: Any, params: Mapping[str, Any]) -> dict[str, Any]:
             key = sorted(overlap)[0]
             raise invalid(key, f"'{key}' is given both as a field and in $set.", key, "updateOperator")
         update["$set"] = {**given, **changes}
+    sets = update.get("$set")
+    if isinstance(sets, Mapping):  # what $set writes obeys create's rules: depth, numbers, storable field names
+        for path, value in sets.items():
+            if not isinstance(path, str):
+                continue  # parse_update names it
+            room = MAX_ENTITY_DEPTH - path.count(".") - 1
+            where = path if path in changes else f"$set.{path}"  # a plain key is named as the caller gave it
+            issue = check_depth(value, where, max(room, 0), MAX_INT, keys=True)
+            if issue is not None:
+                raise ValidationError("Parameters validation error!", data=[issue])
     return update
 
 
@@ -131,22 +142,59 @@ async def update_entity(self: Any, ctx: Any, params: Mapping[str, Any]) -> dict[
     raw_id = entity_id_of(self, params)
     if raw_id is None:
         raise invalid("id", "The 'id' field is required.", None, "required")
+    id_field = self._id_field()
+    if id_field != "id" and "id" in params and id_field in params and not _same(params[id_field], raw_id):
+        raise invalid(id_field, f"'{id_field}' cannot be changed: ids are immutable", params[id_field], "update")
     entity_id = self.decode_id(raw_id)
     id_key = self.adapter.id_key
     document = _update_document(self, params)
-    if not document:
-        stored = await self.adapter.find_by_id(entity_id)
-    elif not _validates(self):
-        stored = await self.adapter.update_by_id(entity_id, document)  # the adapter parses it: 422 before a write
-    else:
-        parsed = parse_update(document, id_key)  # a malformed update is a 422 before anything is read or written
-        stored = await _validated_update(self, entity_id, parsed, raw_id) if parsed else (
-            await self.adapter.find_by_id(entity_id))  # fmt: skip
+    try:
+        if not document:
+            stored = await self.adapter.find_by_id(entity_id)
+        elif not _validates(self):
+            stored = await self.adapter.update_by_id(entity_id, document)  # the adapter parses it: 422 before a write
+        else:
+            parsed = parse_update(document, id_key)  # a malformed update is a 422 before anything is read or written
+            stored = await _validated_update(self, entity_id, parsed, raw_id) if parsed else (
+                await self.adapter.find_by_id(entity_id))  # fmt: skip
+    except EntityAlreadyExistsError as err:
+        raise _unique_clash(self, err) from None
     if stored is None:
         raise EntityNotFoundError(raw_id)
     json = await self.transform_documents(ctx, {}, stored)
     await self.entity_changed("updated", json, ctx, stored)
     return json
+
+
+def _unique_clash(self: Any, err: EntityAlreadyExistsError) -> EntityAlreadyExistsError:
+    """A unique-index 409 of an update without the clashing values of hidden fields: an ``$inc`` computes the value
+    from the stored one, so the value would reveal it."""
+    visibility = getattr(self, "_visibility", None)
+    data = err.data if isinstance(err.data, dict) else {}
+    fields, values = data.get("fields"), data.get("values")
+    if visibility is None or not isinstance(fields, list) or not isinstance(values, list):
+        return err
+    shown = [None if isinstance(f, str) and visibility.hidden(f) else v for f, v in zip(fields, values, strict=False)]
+    return err if shown == values else EntityAlreadyExistsError(fields=fields, values=shown)
+
+
+def _redacted(self: Any, err: ValidationError) -> ValidationError:
+    """``err`` without the values of fields hidden from callers: the whole entity is validated, so an error may be
+    about a stored field the caller cannot see (``excludeFields``, outside ``fields``); its ``actual`` is withheld."""
+    visibility = getattr(self, "_visibility", None)
+    if visibility is None or not isinstance(err.data, list):
+        return err
+    data = []
+    for entry in err.data:
+        field = entry.get("field") if isinstance(entry, dict) else None
+        if isinstance(field, str) and field and visibility.hidden(field):
+            actual = entry.get("actual")
+            message = str(entry.get("message", ""))
+            if actual is not None and str(actual) and str(actual) in message:
+                message = message.replace(str(actual), "<hidden>")
+            entry = {**entry, "actual": None, "message": message}
+        data.append(entry)
+    return ValidationError(err.message, data=data)
 
 
 async def _validated_update(self: Any, entity_id: Any, parsed: Any, raw_id: Any) -> dict[str, Any] | None:
@@ -158,10 +206,13 @@ async def _validated_update(self: Any, entity_id: Any, parsed: Any, raw_id: Any)
             raise EntityNotFoundError(raw_id)
         after = apply_update(stored, parsed)
         public = {k: v for k, v in after.items() if k != id_key}
-        validated = await self.validate_entity(public)
+        try:
+            validated = await self.validate_entity(public)
+        except ValidationError as err:
+            raise _redacted(self, err) from None
         if not isinstance(validated, Mapping):
             validated = public
-        check_entity(validated, "entity")
+        check_entity(validated, "entity", keys=True)
         sets = {
             k: v for k, v in validated.items()
             if k != id_key and (k in touched or k not in stored or not _same(stored[k], v))

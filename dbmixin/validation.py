@@ -13,7 +13,8 @@ Accepted forms (anything else is a ``ServiceSchemaError`` when the service is cr
 * a **pydantic model class**. The model's own ``extra`` setting decides undeclared fields, as pydantic documents:
   ``"ignore"`` (the default) drops them — a ``slug`` set by ``before_entity_create`` vanishes unless the model
   declares it —, ``"allow"`` keeps them, ``"forbid"`` is a 422 naming them. The stored entity is the model's
-  ``model_dump()``, so conversions and defaults are written.
+  ``model_dump()``, so conversions and defaults are written. The id field (``settings.idField``) is the exception:
+  unless the model declares it, the model never sees it and an id given on ``create``/``insert`` is kept.
 
 Every failure is ``ValidationError("Entity validation error!", data=[{type, field, message, actual}, ...])``.
 """
@@ -118,12 +119,34 @@ def compile_entity_validator(service: Any, rule: Any, partial: bool = False) -> 
     except Exception as exc:
         raise ServiceSchemaError(f"settings.entityValidator of '{name}' does not compile: {exc}") from exc
 
+    id_field = _undeclared_id(service, rule)
+
     async def check_schema(entity: Any) -> Any:
+        saved: tuple[Any, ...] = ()
+        if id_field is not None and isinstance(entity, dict) and id_field in entity:
+            entity = dict(entity)
+            saved = (entity.pop(id_field),)
         try:
-            return compiled(entity)
+            out = compiled(entity)
         except ValidationError as err:
             raise entity_error(err.data) from None
         except Exception as exc:
             raise _from_exception(exc, name) from exc
+        return {id_field: saved[0], **out} if saved and isinstance(out, dict) else out
 
     return check_schema
+
+
+def _undeclared_id(service: Any, rule: Any) -> str | None:
+    """The public id field when ``rule`` is a pydantic model that does not declare it (by name or alias), else
+    ``None``. Such a model never sees the id a caller gives on ``create``/``insert``, and the id is kept: pydantic
+    cannot declare ``_id`` (a private name), and its ``extra`` setting would drop (``ignore``) or refuse
+    (``forbid``) it, so a client-chosen id would silently vanish or be a 422."""
+    if not _is_model(rule):
+        return None
+    settings = getattr(service, "settings", None)
+    id_field = settings.get("idField", "_id") if isinstance(settings, dict) else "_id"
+    declared = set(rule.model_fields)
+    for info in rule.model_fields.values():
+        declared.update(a for a in (info.alias, info.validation_alias) if isinstance(a, str))
+    return None if id_field in declared else id_field
