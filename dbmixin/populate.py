@@ -34,7 +34,12 @@ from broker.errors import MoleculerError, MoleculerServerError, ServiceSchemaErr
 
 from .fields import to_path
 
-__all__ = ["js_key", "populate_docs"]
+__all__ = ["MAX_POPULATE_LEVEL", "js_key", "populate_docs"]
+
+MAX_POPULATE_LEVEL = 16
+"""The deepest call level at which a populate may still call other services: deep populate paths
+(``parent.parent.…``) and self-referencing rules over cyclic data end there with a 422 instead of recursing without
+end (Moleculer's ``maxCallLevel`` is unlimited by default)."""
 
 _MISSING = object()
 
@@ -314,6 +319,13 @@ async def populate_docs(
         return docs
     items: list[Any] = docs if isinstance(docs, list) else [docs]
     groups = _group(list(populate_fields), list(rules))
+    level = getattr(ctx, "level", 1)
+    if groups and isinstance(level, int) and level >= MAX_POPULATE_LEVEL:
+        raise ValidationError(
+            "Parameters validation error!",
+            data=[{"type": "populateDepth", "field": "populate", "actual": sorted(groups),
+                   "message": f"Populate is nested too deeply (call level {level}, at most {MAX_POPULATE_LEVEL})."}],
+        )  # fmt: skip
 
     planned: list[tuple[str, dict[str, Any]] | None] = []  # per job: (key, rule) of an action call, or None
     jobs: list[Any] = []
