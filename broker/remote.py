@@ -186,7 +186,8 @@ class RemoteCalls:
         headers = payload.get("headers")
         if isinstance(headers, dict):
             ctx.headers = headers
-        ctx.level = payload.get("level") if isinstance(payload.get("level"), int) else 1
+        level = payload.get("level")
+        ctx.level = level if isinstance(level, int) else 1
         ctx.parent_id = payload.get("parentID")
         ctx.request_id = payload.get("requestID") or ctx.id
         ctx.caller = payload.get("caller")
@@ -288,7 +289,8 @@ class RemoteCalls:
             self.pings.pop(ping_id, None)
         now = int(time.time() * 1000)
         elapsed = now - sent
-        arrived = pong.get("arrived") if isinstance(pong.get("arrived"), int | float) else now
+        arrived_at = pong.get("arrived")
+        arrived = arrived_at if isinstance(arrived_at, int | float) else now
         return {"nodeID": node_id, "elapsedTime": elapsed, "timeDiff": round(now - arrived - elapsed / 2)}
 
     def on_pong(self, payload: dict[str, Any]) -> None:
