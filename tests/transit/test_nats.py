@@ -84,7 +84,8 @@ async def test_three_brokers_balance_calls_and_events_over_nats(nats_cluster: An
     await nats_cluster("n1", MATH, worker)
     await nats_cluster("n2", MATH, worker)
     caller = await nats_cluster("n-caller")
-    await until(lambda: "math.add" in caller.registry.actions and len(caller.registry.actions["math.add"].endpoints) == 2)
+    actions = caller.registry.actions
+    await until(lambda: "math.add" in actions and len(actions["math.add"].endpoints) == 2)
     metas = []
     for _ in range(4):
         meta: dict[str, Any] = {}
