@@ -17,19 +17,25 @@ def _by_name(name: str, options: Any) -> Transporter:
         from .nats import NatsTransporter
 
         return NatsTransporter(options)
+    if key == "redis":
+        from .redis import RedisTransporter
+
+        return RedisTransporter(options)
     if key == "fake":
         return FakeTransporter(options if isinstance(options, dict) else None)
     raise BrokerOptionsError(f"Invalid or unsupported transporter type: {name!r}", {"transporter": name})
 
 
 def resolve_transporter(option: Any) -> Transporter:
-    """A transporter from ``"nats://host:4222"``, ``"NATS"``, ``"Fake"``, ``{"type": "NATS", "options": {...}}``
-    or an instance. ``BrokerOptionsError`` for anything else."""
+    """A transporter from ``"nats://host:4222"``, ``"redis://host:6379"``, ``"NATS"``, ``"Redis"``, ``"Fake"``,
+    ``{"type": "NATS", "options": {...}}`` or an instance. ``BrokerOptionsError`` for anything else."""
     if isinstance(option, Transporter):
         return option
     if isinstance(option, str):
         if option.startswith("nats://"):
             return _by_name("nats", {"url": option})
+        if option.startswith(("redis://", "rediss://")):
+            return _by_name("redis", {"url": option})
         return _by_name(option, None)
     if isinstance(option, dict) and isinstance(option.get("type"), str):
         return _by_name(option["type"], option.get("options"))

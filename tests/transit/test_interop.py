@@ -1,8 +1,8 @@
-"""A Python node and a real Node.js Moleculer node (0.14 and 0.15) on one NATS server call each other's actions,
-exchange events, and see each other leave.
+"""A Python node and a real Node.js Moleculer node (0.14 and 0.15) on one NATS or Redis server call each other's
+actions, exchange events, and see each other leave.
 
-Moleculer and the ``nats`` client are installed from npm into ``~/.cache/dbmixin-interop/v14`` and ``v15`` on
-first use. Skipped without NATS, node or npm (a failure under ``CI=true``).
+Moleculer and the ``nats`` and ``ioredis`` clients are installed from npm into ``~/.cache/dbmixin-interop/v14``
+and ``v15`` on first use. Skipped without the server, node or npm (a failure under ``CI=true``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from broker.errors import MoleculerClientError
 
 from .conftest import NATS_URL, require_server
 
+REDIS_URL = "redis://127.0.0.1:6379"
 PEER = Path(__file__).resolve().parent / "interop" / "peer.js"
 CACHE = Path.home() / ".cache" / "dbmixin-interop"
 VERSIONS = {"4": ("v14", "moleculer@0.14"), "5": ("v15", "moleculer@0.15")}
@@ -41,11 +42,12 @@ def moleculer_dir(protocol: str) -> Path:
         _unavailable("node and npm are needed for the interop tests")
     folder, package = VERSIONS[protocol]
     target = CACHE / folder
-    if not (target / "node_modules" / "moleculer" / "package.json").exists():
+    installed = ("moleculer", "nats", "ioredis")
+    if not all((target / "node_modules" / name / "package.json").exists() for name in installed):
         target.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
             ["npm", "install", "--prefix", str(target), "--no-audit", "--no-fund", "--no-package-lock", "--silent",
-             package, "nats@2"],
+             package, "nats@2", "ioredis@5"],
             capture_output=True, text=True, timeout=600,
         )  # fmt: skip
         if result.returncode != 0:
@@ -59,8 +61,12 @@ async def add(self: Any, ctx: Context) -> Any:
 
 
 @pytest.mark.parametrize("protocol", ["4", "5"])
-async def test_python_and_nodejs_nodes_call_each_other_and_exchange_events(protocol: str) -> None:
-    require_server("127.0.0.1", 4222, "NATS")
+@pytest.mark.parametrize("url", [NATS_URL, REDIS_URL])
+async def test_python_and_nodejs_nodes_call_each_other_and_exchange_events(protocol: str, url: str) -> None:
+    if url == NATS_URL:
+        require_server("127.0.0.1", 4222, "NATS")
+    else:
+        require_server("127.0.0.1", 6379, "Redis")
     folder = moleculer_dir(protocol)
     namespace = f"i{uuid.uuid4().hex[:8]}"
     js_events: list[Any] = []
@@ -69,7 +75,7 @@ async def test_python_and_nodejs_nodes_call_each_other_and_exchange_events(proto
         js_events.append((ctx.params, ctx.event_type))
 
     broker = ServiceBroker(
-        node_id="py-node", namespace=namespace, transporter=NATS_URL, protocol_version=protocol, logger=False
+        node_id="py-node", namespace=namespace, transporter=url, protocol_version=protocol, logger=False
     )
     broker.create_service(
         {
@@ -80,7 +86,7 @@ async def test_python_and_nodejs_nodes_call_each_other_and_exchange_events(proto
     )
     await broker.start()
     proc = await asyncio.create_subprocess_exec(
-        "node", str(PEER), str(folder), NATS_URL, namespace,
+        "node", str(PEER), str(folder), url, namespace,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
