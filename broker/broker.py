@@ -52,7 +52,8 @@ class ServiceBroker:
     ``{"type": "NATS", "options": {...}}``, ``"Fake"`` or a ``Transporter``), ``serializer`` (``"JSON"``),
     ``protocol_version`` (``"4"`` for Moleculer 0.14 peers, ``"5"`` for 0.15), ``heartbeat_interval`` and
     ``heartbeat_timeout`` (seconds), ``registry`` (``{"strategy": "RoundRobin" | "Random" | ..., "prefer_local":
-    True}``) and ``disable_balancer`` (NATS queue groups balance instead of this broker).
+    True}``) and ``disable_balancer`` (NATS queue groups balance instead of this broker). ``internal_services``: the
+    ``$node`` service (``broker.node_service``); by default only on a broker with a transporter.
     """
 
     def __init__(
@@ -77,6 +78,7 @@ class ServiceBroker:
         heartbeat_timeout: float = 30,
         registry: dict[str, Any] | None = None,
         disable_balancer: bool = False,
+        internal_services: bool | None = None,
         metadata: dict[str, Any] | None = None,
         created: Any = None,
         started: Any = None,
@@ -140,6 +142,10 @@ class ServiceBroker:
             raw = getattr(self, name)
             wrapped = self.middlewares.wrap_method(name, raw)
             setattr(self, name, raw if wrapped is raw else self._eager(wrapped))
+        if internal_services or (internal_services is None and self.transit is not None):
+            from .node_service import node_service_schema
+
+            self.create_service(node_service_schema(self))
         self.middlewares.call_sync("created", self)
         if created is not None:
             created(self)
