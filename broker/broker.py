@@ -370,6 +370,8 @@ class ServiceBroker:
         endpoints = self.registry.actions.get(action_name)
         if endpoints is None or node_id is not None:
             endpoint = self.registry.get_action_endpoint(action_name, node_id)
+            if node_id is not None:
+                options["node_id"] = node_id
         else:
             endpoint = endpoints.next()
         ctx = Context.create(self, endpoint, params, meta, parent_ctx, options)

@@ -120,6 +120,11 @@ class EventBus:
                 if endpoint.action.group not in node_groups:
                     node_groups.append(endpoint.action.group)
         transit = self.broker.transit
+        if transit is not None and transit.disable_balancer and not broadcast and per_node:
+            remote_groups = sorted({group for node_groups in per_node.values() for group in node_groups})
+            first = next(iter(per_node))
+            self.start(transit.calls.send_event(first, event_name, payload, remote_groups, False, dict(options)))
+            return local
         if transit is not None:
             for node_id, node_groups in per_node.items():
                 sent_groups = groups if broadcast else node_groups

@@ -91,7 +91,8 @@ class RemoteCalls:
                     if endpoint.local:
                         ctx.endpoint, ctx.action, ctx.service = endpoint, endpoint.action, endpoint.service
                         return await endpoint.handler(ctx)
-                    return await self.request(ctx, name, endpoint.node_id)
+                    balanced = self.transit.disable_balancer and ctx.options.get("node_id") is None
+                    return await self.request(ctx, name, endpoint.node_id, balanced)
                 except Exception as err:
                     if attempts_left <= 0 or not policy["check"](err):
                         raise
@@ -104,8 +105,9 @@ class RemoteCalls:
 
         return remote_handler
 
-    async def request(self, ctx: Context, action: str, node_id: str) -> Any:
-        """Send REQ to ``node_id`` and wait for its RES (``ctx.timeout`` ms, 0 = no limit)."""
+    async def request(self, ctx: Context, action: str, node_id: str, balanced: bool = False) -> Any:
+        """Send REQ to ``node_id`` and wait for its RES (``ctx.timeout`` ms, 0 = no limit). ``balanced``
+        (``disable_balancer``): to ``REQB.<action>`` instead, where the NATS queue group picks the node."""
         transit = self.transit
         loop = asyncio.get_running_loop()
         req_id = str(uuid.uuid4())
@@ -127,7 +129,10 @@ class RemoteCalls:
         if transit.protocol_version != "4":
             payload["headers"] = ctx.headers
         try:
-            await transit.publish(P.REQUEST, node_id, payload)
+            if balanced:
+                await transit.publish_topic(f"{transit.prefix}.REQB.{action}", payload)
+            else:
+                await transit.publish(P.REQUEST, node_id, payload)
             if ctx.timeout:
                 deadline = asyncio.timeout(ctx.timeout / 1000)
                 try:
@@ -254,6 +259,12 @@ class RemoteCalls:
             payload["groups"] = groups
         if self.transit.protocol_version != "4":
             payload["headers"] = options.get("headers") or {}
+        if self.transit.disable_balancer and not broadcast and groups:
+            for group in groups:  # the NATS queue group of each event group picks the node
+                subject = event_name.replace("**", ">") if event_name.endswith("**") else event_name
+                topic = f"{self.transit.prefix}.EVENTB.{group}.{subject}"
+                await self.transit.publish_topic(topic, {**payload, "groups": [group]})
+            return
         await self.transit.publish(P.EVENT, node_id, payload)
 
     def receive_event(self, payload: dict[str, Any]) -> None:

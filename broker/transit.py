@@ -197,6 +197,7 @@ class Transit:
             self.seq += 1
             if self.disable_balancer and self.ready_:
                 await self._subscribe_balanced()
+                await self.transporter.flush()  # peers that see this INFO can reach the queue groups
         await self.publish(P.INFO, target, self.local_info())
 
     def services_changed(self) -> None:

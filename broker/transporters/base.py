@@ -47,6 +47,10 @@ class Transporter:
     async def publish(self, topic: str, data: bytes) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    async def flush(self) -> None:
+        """Wait until the server has every subscription made so far (NATS: a PING/PONG round trip)."""
+        return None
+
 
 def _ignore(packet_type: str, data: bytes) -> None:  # pragma: no cover - before init
     return None

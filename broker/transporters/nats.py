@@ -74,3 +74,7 @@ class NatsTransporter(Transporter):
         if self.client is None:
             return
         await self.client.publish(topic, data)
+
+    async def flush(self) -> None:
+        if self.client is not None:
+            await self.client.flush()

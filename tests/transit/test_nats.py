@@ -148,3 +148,27 @@ async def test_brokers_in_separate_processes_call_each_other_over_nats(nats_clus
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=10)
+
+
+async def test_disable_balancer_lets_nats_queue_groups_pick_the_node(nats_cluster: Any) -> None:
+    got: list[str] = []
+
+    async def on_job(self: Any, ctx: Context) -> None:
+        got.append(ctx.broker.node_id)
+
+    worker = {"name": "worker", "events": {"job": on_job}}
+    await nats_cluster("b1", MATH, worker, disable_balancer=True)
+    await nats_cluster("b2", MATH, worker, disable_balancer=True)
+    caller = await nats_cluster("b-caller", disable_balancer=True)
+    actions = caller.registry.actions
+    await until(lambda: "math.add" in actions and len(actions["math.add"].endpoints) == 2)
+    answered = set()
+    for _ in range(20):
+        meta: dict[str, Any] = {}
+        assert await caller.call("math.add", {"a": 1, "b": 2}, meta=meta) == 3
+        answered.add(meta["by"])
+    assert answered <= {"b1", "b2"} and answered
+    for _ in range(6):
+        await caller.emit("job", {})
+    await until(lambda: len(got) == 6)  # every emit reached a worker
+    assert set(got) <= {"b1", "b2"}
