@@ -1,7 +1,7 @@
 // A Node.js Moleculer node for the interop tests (tests/transit/test_interop.py).
 // Usage: node peer.js <moleculer dir> <nats url> <namespace>
 // Serves greeter.hello / greeter.fail, calls the Python node's py.add, exchanges events, prints one JSON line
-// of what it saw, then stops when a line arrives on stdin.
+// of what it saw; when a line arrives on stdin, prints the nodes it saw leave and stops.
 const path = require("path");
 const [moleculerDir, natsUrl, namespace] = process.argv.slice(2);
 const { ServiceBroker, Errors } = require(path.join(moleculerDir, "node_modules", "moleculer"));
@@ -55,6 +55,7 @@ async function main() {
     for (let i = 0; i < 200 && seen.pyEvents.length === 0; i++) await new Promise(r => setTimeout(r, 50));
     console.log(JSON.stringify(seen));
     process.stdin.once("data", async () => {
+        console.log(JSON.stringify(seen.disconnected));
         await broker.stop();
         process.exit(0);
     });
