@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from broker import ServiceBroker  # noqa: E402
+from broker import ServiceBroker
 
 NATS_URL = "nats://127.0.0.1:4222"
 HERE = Path(__file__).resolve().parent

@@ -247,6 +247,8 @@ class ServiceBroker:
             if failed:
                 self._starting = False
                 self.logger.error("Unable to start all services.")
+                if self.transit is not None:
+                    await self._logged("transit", self.transit.disconnect)
                 raise failed[0].exception()  # type: ignore[misc]
         self._starting = False
         self.started = True

@@ -115,8 +115,10 @@ class Transit:
         self.connected = False
         self.ready_ = False
         self.calls.reject_all(None)
+        current = asyncio.current_task()
         for task in list(self._tasks):
-            task.cancel()
+            if task is not current:  # a stop started by transit itself (node-ID conflict) must not cancel itself
+                task.cancel()
         await self.transporter.disconnect()
 
     async def _on_reconnect(self) -> None:

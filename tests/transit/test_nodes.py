@@ -131,6 +131,7 @@ async def test_a_node_id_conflict_stops_the_newcomer(cluster: Any) -> None:
     conflicts = [b for b in (first, second) if b.transit.conflict is not None]
     assert second in conflicts
     assert not second.started
+    assert not second.transit.connected and second.registry.services == []  # the stop ran to its end
 
 
 def test_info_describes_services_in_moleculers_shape() -> None:
@@ -187,3 +188,17 @@ async def test_protocol_5_sends_headers_and_a_version_4_node_ignores_it(cluster:
     request = next(json.loads(d) for t, d in bus.published if t == "MOL.REQ.v5-server")
     assert request["ver"] == "5" and request["headers"] == {"h": 1}
     assert not v4.registry.has_service("svc")  # the v5 INFO was dropped
+
+
+async def test_a_broker_whose_services_fail_to_start_leaves_the_cluster(cluster: Any, bus: Any) -> None:
+    import pytest
+
+    async def fail(self: Any) -> None:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        await cluster("broken", {"name": "bad", "started": fail})
+    assert all(not subs for subs in bus.subscriptions.values())  # its transporter is disconnected
+    watcher = await cluster("watcher")
+    await settle()
+    assert watcher.transit.nodes.get("broken") is None or not watcher.transit.nodes.get("broken").available
