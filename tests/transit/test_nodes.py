@@ -114,14 +114,17 @@ async def test_bad_packets_are_dropped_and_the_node_keeps_working(cluster: Any, 
 
 
 async def test_a_service_created_after_start_is_announced_with_a_higher_seq(cluster: Any) -> None:
+    log: list[tuple[str, Any]] = []
     server = await cluster("server")
-    caller = await cluster("caller")
+    caller = await cluster("caller", internal_listener(log, "$node.updated"))
     await settle()
     seq = caller.transit.nodes.get("server").seq
     server.create_service(svc("late"))
     await caller.wait_for_services("late", timeout=2000)
     assert caller.transit.nodes.get("server").seq > seq
     assert await caller.call("late.do") == "ok"
+    await settle()
+    assert [(name, p["node"]["id"]) for name, p in log] == [("$node.updated", "server")]
 
 
 async def test_a_node_id_conflict_stops_the_newcomer(cluster: Any) -> None:
