@@ -14,6 +14,13 @@ from typing import Any
 
 from .base import Transporter
 
+try:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+except ImportError:  # pragma: no cover - without the extra, connect() explains what to install
+
+    class RedisConnectionError(Exception):  # type: ignore[no-redef]
+        pass
+
 __all__ = ["RedisTransporter"]
 
 
@@ -65,7 +72,11 @@ class RedisTransporter(Transporter):
 
     async def _read(self) -> None:
         while True:
-            message = await self.pubsub.get_message(timeout=None)
+            try:
+                message = await self.pubsub.get_message(timeout=None)
+            except (ConnectionError, OSError, RedisConnectionError):
+                await self._wait_for_server()
+                continue
             if message is None or message.get("type") != "message":
                 continue
             channel = message["channel"]
@@ -74,6 +85,21 @@ class RedisTransporter(Transporter):
             if packet_type is not None:
                 data = message["data"]
                 self.on_message(packet_type, data if isinstance(data, bytes) else str(data).encode())
+
+    async def _wait_for_server(self) -> None:
+        """The server went away: retry every second until it answers, re-subscribe, then let Transit re-announce."""
+        self.connected = False
+        while True:
+            await asyncio.sleep(1)
+            try:
+                await self.client.ping()
+                await self.pubsub.subscribe(*self._types)
+            except (ConnectionError, OSError, RedisConnectionError):
+                continue
+            break
+        self.connected = True
+        if self.on_reconnect is not None:
+            await self.on_reconnect()
 
     async def publish(self, topic: str, data: bytes) -> None:
         if self.client is not None:

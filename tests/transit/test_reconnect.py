@@ -92,3 +92,40 @@ async def test_nodes_reconnect_and_reannounce_after_a_server_restart() -> None:
                 await broker.stop()
         server.terminate()
         server.wait(10)
+
+
+async def test_redis_nodes_reconnect_after_a_server_restart() -> None:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    server = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    brokers: list[ServiceBroker] = []
+    try:
+        await wait_port(port)
+        url = f"redis://127.0.0.1:{port}"
+        a = ServiceBroker(node_id="a", transporter=url, logger=False)
+        a.create_service({"name": "svc", "actions": {"do": ok}})
+        b = ServiceBroker(node_id="b", transporter=url, logger=False)
+        brokers = [a, b]
+        await a.start()
+        await b.start()
+        await b.wait_for_services("svc", timeout=5000)
+        server.terminate()
+        server.wait(10)
+        server = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        await wait_port(port)
+        async with asyncio.timeout(15):
+            while True:
+                try:
+                    assert await b.call("svc.do", timeout=500) == "ok"
+                    break
+                except Exception:
+                    await asyncio.sleep(0.1)
+    finally:
+        for broker in brokers:
+            if broker.started:
+                await broker.stop()
+        server.terminate()
+        server.wait(10)
