@@ -172,3 +172,25 @@ async def test_disable_balancer_lets_nats_queue_groups_pick_the_node(nats_cluste
         await caller.emit("job", {})
     await until(lambda: len(got) == 6)  # every emit reached a worker
     assert set(got) <= {"b1", "b2"}
+
+
+async def test_a_killed_process_is_expired_after_the_heartbeat_timeout(nats_cluster: Any) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER_SCRIPT, nats_cluster.namespace, NATS_URL],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+    try:
+        caller = await nats_cluster("kill-caller")
+        await caller.wait_for_services("math", timeout=15000)
+        proc.kill()  # no DISCONNECT, no INFO: the node just falls silent
+        proc.wait(timeout=10)
+        assert caller.registry.has_service("math")
+        real_clock = caller.transit.nodes.clock
+        caller.transit.nodes.clock = lambda: real_clock() + 31  # 31 s later, without waiting for them
+        assert caller.transit.check_nodes() == ["proc-server"]
+        assert not caller.registry.has_service("math")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
