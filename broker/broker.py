@@ -21,10 +21,12 @@ from .logger import create_broker_logger
 from .middleware import MiddlewareHandler
 from .registry import Action, Registry
 from .service import Service, full_service_name
+from .strategies import resolve_strategy
 from .utils import ensure_list, generate_node_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cacher import Cacher
+    from .transit import Transit
 
 __all__ = ["ServiceBroker"]
 
@@ -45,6 +47,13 @@ class ServiceBroker:
 
     ``event_drain_timeout`` (ms, not a Moleculer option): how long ``stop`` waits for event deliveries still under
     way (fire-and-forget emits) before it stops the services; deliveries left after it are cancelled.
+
+    Across machines (``docs/transit.md``): ``transporter`` (``"nats://127.0.0.1:4222"``, ``"NATS"``,
+    ``{"type": "NATS", "options": {...}}``, ``"Fake"`` or a ``Transporter``), ``serializer`` (``"JSON"``),
+    ``protocol_version`` (``"4"`` for Moleculer 0.14 peers, ``"5"`` for 0.15), ``heartbeat_interval`` and
+    ``heartbeat_timeout`` (seconds), ``registry`` (``{"strategy": "RoundRobin" | "Random" | ..., "prefer_local":
+    True}``) and ``disable_balancer`` (NATS queue groups balance instead of this broker). ``internal_services``: the
+    ``$node`` service (``broker.node_service``); by default only on a broker with a transporter.
     """
 
     def __init__(
@@ -63,13 +72,18 @@ class ServiceBroker:
         dependency_timeout: float = 0,
         event_drain_timeout: float = 5000,
         transporter: Any = None,
+        serializer: Any = "JSON",
+        protocol_version: str = "4",
+        heartbeat_interval: float = 10,
+        heartbeat_timeout: float = 30,
+        registry: dict[str, Any] | None = None,
+        disable_balancer: bool = False,
+        internal_services: bool | None = None,
         metadata: dict[str, Any] | None = None,
         created: Any = None,
         started: Any = None,
         stopped: Any = None,
     ) -> None:
-        if transporter is not None:
-            raise NotImplementedError("Transporters arrive in a later release; this broker is local only.")
         self.namespace = namespace
         self.node_id = node_id or generate_node_id()
         self.metadata = {} if metadata is None else metadata
@@ -90,7 +104,27 @@ class ServiceBroker:
             if resolved is not None:
                 resolved.init(self)
             self.cacher = resolved
-        self.registry = Registry(self.node_id)
+        registry_options = registry or {}
+        self.registry = Registry(
+            self.node_id,
+            resolve_strategy(registry_options.get("strategy")),
+            bool(registry_options.get("prefer_local", registry_options.get("preferLocal", True))),
+        )
+        self.transit: Transit | None = None
+        if transporter is not None:
+            from .serializers import resolve_serializer
+            from .transit import Transit
+            from .transporters import resolve_transporter
+
+            self.transit = Transit(
+                self,
+                resolve_transporter(transporter),
+                resolve_serializer(serializer),
+                protocol_version,
+                heartbeat_interval,
+                heartbeat_timeout,
+                disable_balancer,
+            )
         self.events = EventBus(self)
         self.services: list[Service] = []
         self.started = False
@@ -108,6 +142,10 @@ class ServiceBroker:
             raw = getattr(self, name)
             wrapped = self.middlewares.wrap_method(name, raw)
             setattr(self, name, raw if wrapped is raw else self._eager(wrapped))
+        if internal_services or (internal_services is None and self.transit is not None):
+            from .node_service import node_service_schema
+
+            self.create_service(node_service_schema(self))
         self.middlewares.call_sync("created", self)
         if created is not None:
             created(self)
@@ -185,11 +223,13 @@ class ServiceBroker:
         self.registry.unregister_service(service)
         self._notify_services_changed()
 
-    def _notify_services_changed(self) -> None:
+    def _notify_services_changed(self, local: bool = True) -> None:
         self._services_changed.set()
         self._services_changed = asyncio.Event()
         if not self.stopping:
-            self.events.fire_local("$services.changed", {"localService": True})
+            self.events.fire_local("$services.changed", {"localService": local})
+        if local and self.transit is not None:
+            self.transit.services_changed()
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
@@ -197,6 +237,8 @@ class ServiceBroker:
         """Start every service in parallel; raise the first ``started`` failure (the others keep starting)."""
         self._check_dependency_cycles()
         self._starting = True
+        if self.transit is not None:
+            await self.transit.connect()
         await self.middlewares.call_async("starting", self)
         tasks = [self._start_service(service) for service in list(self.services)]
         if tasks:
@@ -205,9 +247,13 @@ class ServiceBroker:
             if failed:
                 self._starting = False
                 self.logger.error("Unable to start all services.")
+                if self.transit is not None:
+                    await self._logged("transit", self.transit.disconnect)
                 raise failed[0].exception()  # type: ignore[misc]
         self._starting = False
         self.started = True
+        if self.transit is not None:
+            await self.transit.ready()
         self.events.fire_local("$broker.started", None)
         await self.middlewares.call_async("started", self)
         if self.options["started"] is not None:
@@ -227,12 +273,16 @@ class ServiceBroker:
         await self._logged("draining events", lambda: self.events.drain(self.event_drain_timeout))
         for service in list(self.registry.services):
             self.registry.unregister_service(service)
+        if self.transit is not None:  # an INFO without services first, so peers stop routing here
+            await self._logged("transit info", self.transit.send_info)
         self.stopping = True
         await self._logged("stopping", lambda: self.middlewares.call_async("stopping", self, reverse=True))
         results = await asyncio.gather(*(s._stop() for s in self.services), return_exceptions=True)
         for service, result in zip(self.services, results):
             if isinstance(result, BaseException):
                 self.logger.error("Unable to stop '%s' service.", service.full_name, exc_info=result)
+        if self.transit is not None:
+            await self._logged("transit", self.transit.disconnect)
         if self.cacher is not None:
             await self._logged("cacher", self.cacher.close)
         await self._logged("stopped", lambda: self.middlewares.call_async("stopped", self, reverse=True))
@@ -322,6 +372,8 @@ class ServiceBroker:
         endpoints = self.registry.actions.get(action_name)
         if endpoints is None or node_id is not None:
             endpoint = self.registry.get_action_endpoint(action_name, node_id)
+            if node_id is not None:
+                options["node_id"] = node_id
         else:
             endpoint = endpoints.next()
         ctx = Context.create(self, endpoint, params, meta, parent_ctx, options)
@@ -372,7 +424,19 @@ class ServiceBroker:
         self, event_name: str, payload: Any = None, groups: Any = None, **options: Any
     ) -> Awaitable[bool]:
         """Broadcast to this node's subscribers only, starting now."""
-        return self.events.broadcast(event_name, payload, groups, **options)
+        return self.events.broadcast_local(event_name, payload, groups, **options)
+
+    async def ping(self, node_id: str | None = None, timeout: float = 2000) -> Any:
+        """PING a node: ``{"nodeID", "elapsedTime", "timeDiff"}`` (ms), or ``None`` if no PONG in ``timeout`` ms.
+        Without ``node_id``: a dict of every connected node's answer. Without a transporter: ``None`` / ``{}``."""
+        transit = self.transit
+        if node_id is not None:
+            return None if transit is None else await transit.calls.ping(node_id, timeout)
+        if transit is None:
+            return {}
+        ids = [node.id for node in transit.nodes.available_nodes()]
+        answers = await asyncio.gather(*(transit.calls.ping(n, timeout) for n in ids))
+        return dict(zip(ids, answers))
 
     def _eager(self, method: Callable[..., Any]) -> Callable[..., Any]:
         """Make a middleware-wrapped ``emit``/``broadcast`` start at once: a coroutine it returns becomes a task."""

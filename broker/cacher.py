@@ -146,6 +146,8 @@ class MemoryCacher(Cacher):
 
     Expiry is checked lazily on ``get``; a ``loop.call_later`` sweep (no task) drops expired entries every
     ``sweep_interval`` seconds once a ttl entry exists and stops on ``close``. ``clock`` is injectable.
+    Unbounded, as Moleculer's: one entry per distinct key until it expires; ``MemoryLRU`` (``broker.lru_cacher``)
+    keeps at most ``max`` entries.
     """
 
     def __init__(
@@ -258,6 +260,8 @@ def resolve_cacher(spec: Any) -> Cacher | None:
 
     ``None``/``False`` -> no cacher; ``True``/``"Memory"`` -> ``MemoryCacher()``;
     ``{"type": "Memory", "options": {...}}`` -> ``MemoryCacher(**options)`` (``maxParamsLength`` works too);
+    ``"MemoryLRU"`` / ``{"type": "MemoryLRU", "options": {"max": 1000, "ttl": 30}}`` -> ``MemoryLRUCacher``;
+    ``"redis://..."`` / ``{"type": "Redis", "options": {"redis": url, "prefix": ...}}`` -> ``RedisCacher``;
     a ``Cacher`` instance is used as is. Anything else raises ``BrokerOptionsError``.
     """
     if spec is None or spec is False:
@@ -268,15 +272,29 @@ def resolve_cacher(spec: Any) -> Cacher | None:
         return MemoryCacher()
     if isinstance(spec, str) and spec.lower() == "memory":
         return MemoryCacher()
-    if isinstance(spec, Mapping) and str(spec.get("type", "")).lower() == "memory":
+    if isinstance(spec, str) and spec.startswith(("redis://", "rediss://")):
+        spec = {"type": "Redis", "options": {"redis": spec}}
+    if isinstance(spec, str) and spec.lower() in ("memorylru", "redis"):
+        spec = {"type": spec}
+    kind = str(spec.get("type", "")).lower() if isinstance(spec, Mapping) else ""
+    if isinstance(spec, Mapping) and kind in ("memory", "memorylru", "redis"):
         options = spec.get("options")
         if options is None:
             options = {}
         if not isinstance(options, Mapping):
             raise BrokerOptionsError(f"Invalid cacher options: {options!r}", {"cacher": spec})
+        cls: type[Cacher] = MemoryCacher
+        if kind == "memorylru":
+            from .lru_cacher import MemoryLRUCacher
+
+            cls = MemoryLRUCacher
+        elif kind == "redis":
+            from .redis_cacher import RedisCacher
+
+            cls = RedisCacher
         try:
-            return MemoryCacher(**{str(_OPTION_ALIASES.get(k, k)): v for k, v in options.items()})
-        except TypeError as err:
+            return cls(**{str(_OPTION_ALIASES.get(k, k)): v for k, v in options.items()})
+        except (TypeError, ValueError) as err:
             raise BrokerOptionsError(f"Invalid cacher options: {err}", {"cacher": spec}) from err
     raise BrokerOptionsError(f"Invalid cacher type: {spec!r}", {"cacher": spec})
 

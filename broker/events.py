@@ -50,6 +50,8 @@ class EventBus:
             for lst in self.broker.registry.event_lists(event_name)
             if lst.endpoints and (groups is None or lst.group in groups)
         ]
+        if self.broker.transit is not None:
+            targets = self._send_remote(targets, event_name, payload, groups, False, options)
         if not targets:
             return _TRUE
         return self.start(self._deliver(targets, "emit", event_name, payload, groups, options))
@@ -63,9 +65,72 @@ class EventBus:
             if groups is None or lst.group in groups
             for endpoint in lst.endpoints
         ]
+        if self.broker.transit is not None:
+            targets = self._send_remote(targets, event_name, payload, groups, True, options)
         if not targets:
             return _TRUE
         return self.start(self._deliver(targets, "broadcast", event_name, payload, groups, options))
+
+    def broadcast_local(
+        self, event_name: str, payload: Any = None, groups: Any = None, **options: Any
+    ) -> Awaitable[bool]:
+        """Every handler of this node, chosen now (never sent to other nodes)."""
+        return self.deliver_local(event_name, payload, _groups(groups), True, options)
+
+    def deliver_local(
+        self, event_name: str, payload: Any, groups: list[str] | None, broadcast: bool, options: dict[str, Any]
+    ) -> Awaitable[bool]:
+        """Deliver to this node's subscribers only: all of them (``broadcast``) or one per group (an emit, as an
+        EVENT packet from another node asks)."""
+        targets: list[Endpoint] = []
+        for lst in self.broker.registry.event_lists(event_name):
+            if groups is not None and lst.group not in groups:
+                continue
+            local = lst.local_endpoints()
+            if not local:
+                continue
+            if broadcast:
+                targets.extend(local)
+            else:
+                targets.append(local[0] if len(local) == 1 else lst.strategy.select(local))
+        if not targets:
+            return _TRUE
+        event_type = "broadcast" if broadcast else "emit"
+        return self.start(self._deliver(targets, event_type, event_name, payload, groups, options))
+
+    def _send_remote(
+        self,
+        targets: list[Endpoint],
+        event_name: str,
+        payload: Any,
+        groups: list[str] | None,
+        broadcast: bool,
+        options: dict[str, Any],
+    ) -> list[Endpoint]:
+        """Send one EVENT per remote node among ``targets`` (``$`` events stay local); gives the local targets."""
+        if event_name.startswith("$"):
+            return [ep for ep in targets if ep.local]
+        local: list[Endpoint] = []
+        per_node: dict[str, list[str]] = {}
+        for endpoint in targets:
+            if endpoint.local:
+                local.append(endpoint)
+            else:
+                node_groups = per_node.setdefault(endpoint.node_id, [])
+                if endpoint.action.group not in node_groups:
+                    node_groups.append(endpoint.action.group)
+        transit = self.broker.transit
+        if transit is not None and transit.disable_balancer and not broadcast and per_node:
+            remote_groups = sorted({group for node_groups in per_node.values() for group in node_groups})
+            first = next(iter(per_node))
+            self.start(transit.calls.send_event(first, event_name, payload, remote_groups, False, dict(options)))
+            return local
+        if transit is not None:
+            for node_id, node_groups in per_node.items():
+                sent_groups = groups if broadcast else node_groups
+                work = transit.calls.send_event(node_id, event_name, payload, sent_groups, broadcast, dict(options))
+                self.start(work)
+        return local
 
     def fire_local(self, event_name: str, payload: Any) -> None:
         """Broadcast an internal event from synchronous code, without waiting for its handlers."""

@@ -1,7 +1,8 @@
 """Where calls and events find their handlers: endpoints grouped per action name and per event (pattern, group).
 
-Only local endpoints exist today; an ``Endpoint`` carries its ``node_id`` and ``local`` flag so that remote ones
-(from a transporter's INFO packets) can join the same lists later, with ``prefer_local`` balancing as Moleculer.
+Local endpoints come from started services; remote ones (``local=False``, with the ``node_id`` of their node) are
+added by ``broker.transit`` from INFO packets and removed when their node leaves. Balancing follows Moleculer: with
+``prefer_local`` a local endpoint is always chosen when one exists, else the strategy picks among the others.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from .errors import ServiceNotAvailableError, ServiceNotFoundError
+from .strategies import RoundRobinStrategy, Strategy
 from .wildcard import match
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,7 +91,7 @@ class Endpoint:
 
     __slots__ = ("action", "handler", "local", "node_id", "service")
 
-    def __init__(self, node_id: str, service: Service, action: Any, handler: Handler, local: bool = True):
+    def __init__(self, node_id: str, service: Any, action: Any, handler: Handler, local: bool = True):
         self.node_id = node_id
         self.service = service
         self.action = action
@@ -100,19 +102,25 @@ class Endpoint:
 class EndpointList:
     """The endpoints of one action (or one event pattern and group), balanced round-robin, local first."""
 
-    __slots__ = ("_next", "endpoints", "group", "name")
+    __slots__ = ("endpoints", "group", "name", "prefer_local", "strategy")
 
-    def __init__(self, name: str, group: str | None = None) -> None:
+    def __init__(
+        self, name: str, group: str | None = None, strategy: Strategy | None = None, prefer_local: bool = True
+    ) -> None:
         self.name = name
         self.group = group
         self.endpoints: list[Endpoint] = []
-        self._next = 0
+        self.strategy = strategy or RoundRobinStrategy()
+        self.prefer_local = prefer_local
 
     def add(self, endpoint: Endpoint) -> None:
         self.endpoints.append(endpoint)
 
-    def remove_service(self, service: Service) -> None:
+    def remove_service(self, service: Any) -> None:
         self.endpoints = [ep for ep in self.endpoints if ep.service is not service]
+
+    def remove_node(self, node_id: str) -> None:
+        self.endpoints = [ep for ep in self.endpoints if ep.node_id != node_id]
 
     def next(self) -> Endpoint:
         """Pick the endpoint for the next call (a single endpoint is returned without balancing)."""
@@ -121,20 +129,25 @@ class EndpointList:
             return endpoints[0]
         if not endpoints:
             raise ServiceNotAvailableError({"action": self.name})
-        local = [ep for ep in endpoints if ep.local] or endpoints
-        if self._next >= len(local):
-            self._next = 0
-        endpoint = local[self._next]
-        self._next += 1
-        return endpoint
+        if self.prefer_local:
+            local = [ep for ep in endpoints if ep.local]
+            if local:
+                endpoints = local
+        return self.strategy.select(endpoints)
+
+    def local_endpoints(self) -> list[Endpoint]:
+        return [ep for ep in self.endpoints if ep.local]
 
 
 class Registry:
     """The broker's catalog of services, action endpoints and event subscriptions."""
 
-    def __init__(self, node_id: str) -> None:
+    def __init__(self, node_id: str, strategy: type[Strategy] = RoundRobinStrategy, prefer_local: bool = True) -> None:
         self.node_id = node_id
+        self.strategy = strategy
+        self.prefer_local = prefer_local
         self.services: list[Service] = []
+        self.remote_services: list[Any] = []  # ``broker.nodes.RemoteService`` records, one per (node, service)
         self.actions: dict[str, EndpointList] = {}
         self._event_lists: dict[tuple[str, str], EndpointList] = {}
         self._event_cache: dict[str, list[EndpointList]] = {}
@@ -145,16 +158,41 @@ class Registry:
         for act in service.action_definitions.values():
             if act.visibility == "private":
                 continue
-            endpoints = self.actions.get(act.name)
-            if endpoints is None:
-                endpoints = self.actions[act.name] = EndpointList(act.name)
-            endpoints.add(Endpoint(self.node_id, service, act, _built(act.handler)))
+            self.add_action_endpoint(Endpoint(self.node_id, service, act, _built(act.handler)))
         for sub in service.event_subscriptions:
-            key = (sub.name, sub.group)
-            endpoints = self._event_lists.get(key)
-            if endpoints is None:
-                endpoints = self._event_lists[key] = EndpointList(sub.name, sub.group)
-            endpoints.add(Endpoint(self.node_id, service, sub, _built(sub.handler)))
+            self.add_event_endpoint(Endpoint(self.node_id, service, sub, _built(sub.handler)))
+        self._event_cache.clear()
+
+    def _new_list(self, name: str, group: str | None = None) -> EndpointList:
+        return EndpointList(name, group, self.strategy(), self.prefer_local)
+
+    def add_action_endpoint(self, endpoint: Endpoint) -> None:
+        """Add one endpoint of the action ``endpoint.action.name`` (local or remote)."""
+        name = endpoint.action.name
+        endpoints = self.actions.get(name)
+        if endpoints is None:
+            endpoints = self.actions[name] = self._new_list(name)
+        endpoints.add(endpoint)
+
+    def add_event_endpoint(self, endpoint: Endpoint) -> None:
+        """Add one subscription endpoint (``endpoint.action`` has ``name`` and ``group``)."""
+        sub = endpoint.action
+        key = (sub.name, sub.group)
+        endpoints = self._event_lists.get(key)
+        if endpoints is None:
+            endpoints = self._event_lists[key] = self._new_list(sub.name, sub.group)
+        endpoints.add(endpoint)
+        self._event_cache.clear()
+
+    def remove_node(self, node_id: str) -> None:
+        """Remove every endpoint and remote service record of a node (it left or re-announced its services)."""
+        self.remote_services = [svc for svc in self.remote_services if svc.node_id != node_id]
+        catalogs: tuple[dict[Any, EndpointList], ...] = (self.actions, self._event_lists)
+        for catalog in catalogs:
+            for key, endpoints in list(catalog.items()):
+                endpoints.remove_node(node_id)
+                if not endpoints.endpoints:
+                    del catalog[key]
         self._event_cache.clear()
 
     def unregister_service(self, service: Service) -> None:
@@ -171,7 +209,10 @@ class Registry:
         self._event_cache.clear()
 
     def has_service(self, full_name: str) -> bool:
-        return any(svc.full_name == full_name for svc in self.services)
+        """Whether a service of that full name runs here or on a connected node."""
+        return any(svc.full_name == full_name for svc in self.services) or any(
+            svc.full_name == full_name for svc in self.remote_services
+        )
 
     def get_action_endpoint(self, action_name: str, node_id: str | None = None) -> Endpoint:
         """The endpoint for a call, or ``ServiceNotFoundError``/``ServiceNotAvailableError``."""

@@ -401,7 +401,7 @@ def test_resolve_instance_is_returned_as_is() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["Redis", 42, {"type": "Nope"}, {"type": "Memory", "options": {"bogus": 1}}, MemoryCacher]
+    "spec", ["Couchbase", 42, {"type": "Nope"}, {"type": "Memory", "options": {"bogus": 1}}, MemoryCacher]
 )
 def test_resolve_bad_specs(spec: Any) -> None:
     with pytest.raises(BrokerOptionsError):

@@ -1,0 +1,74 @@
+"""Serializers turn a packet payload (a dict) into bytes and back. Only Moleculer's ``JSON`` is provided.
+
+Moleculer's JSON serializer is ``Buffer.from(JSON.stringify(payload))``: UTF-8 JSON without framing. ``NaN`` and
+infinities, which ``JSON.stringify`` writes as ``null``, are written as ``null`` here too; values JSON cannot
+carry (sets, datetimes, ...) are written with ``str``, as the nearest to JavaScript's ``toJSON``/``String``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .errors import BrokerOptionsError
+
+__all__ = ["JSONSerializer", "Serializer", "resolve_serializer"]
+
+
+class Serializer:
+    """Base: ``serialize(payload: dict) -> bytes``, ``deserialize(data: bytes) -> dict`` (``ValueError`` if bad)."""
+
+    def serialize(self, payload: dict[str, Any]) -> bytes:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def deserialize(self, data: bytes) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):  # as a Node Buffer serialises
+        return {"type": "Buffer", "data": list(value)}
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def _no_nan(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_nan(v) for v in value]
+    return value
+
+
+class JSONSerializer(Serializer):
+    """UTF-8 JSON, compatible with Moleculer's ``JSONSerializer``."""
+
+    def serialize(self, payload: dict[str, Any]) -> bytes:
+        try:
+            text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_default, allow_nan=False)
+        except ValueError:  # NaN/Infinity somewhere: JSON.stringify writes null
+            text = json.dumps(_no_nan(payload), separators=(",", ":"), ensure_ascii=False, default=_default)
+        return text.encode("utf-8")
+
+    def deserialize(self, data: bytes) -> dict[str, Any]:
+        """The payload dict; ``ValueError`` for bytes that are not UTF-8 JSON of an object."""
+        value = json.loads(data)
+        if not isinstance(value, dict):
+            raise ValueError("a packet payload must be a JSON object")
+        return value
+
+
+def resolve_serializer(option: Any) -> Serializer:
+    """``"JSON"`` (default), ``{"type": "JSON"}`` or a ``Serializer`` instance."""
+    if option is None:
+        return JSONSerializer()
+    if isinstance(option, Serializer):
+        return option
+    name = option.get("type") if isinstance(option, dict) else option
+    if isinstance(name, str) and name.upper() == "JSON":
+        return JSONSerializer()
+    raise BrokerOptionsError(f"Invalid or unsupported serializer: {option!r}", {"serializer": repr(option)})

@@ -1,0 +1,354 @@
+"""``Transit``: this node's side of Moleculer's protocol over a transporter (reference ``moleculer-core.md`` §9).
+
+It subscribes to the node's topics, announces the node (DISCOVER, INFO with an increasing ``seq``), keeps the
+remote nodes' services in the registry (``broker.nodes``), sends heartbeats and expires silent nodes, answers
+REQ/PING, and sends REQ/EVENT for the broker (``broker.remote``). Protocol version ``"4"`` talks to Moleculer
+0.14 nodes, ``"5"`` to 0.15 (``headers`` in REQ/RES/EVENT).
+
+Faults never crash the node: a packet that is not JSON, not an object, of another protocol version, or without a
+``sender`` is logged and dropped. Timers: heartbeats every ``heartbeat_interval`` s; every ``heartbeat_interval``
+s the nodes silent for more than ``heartbeat_timeout`` s are marked gone (``check_nodes``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from . import packets as P
+from .errors import RequestRejectedError
+from .node_info import client_info, describe_service, hostname, ip_list
+from .nodes import NodeCatalog, RemoteAction, RemoteEvent, RemoteService
+from .registry import Endpoint
+from .remote import RemoteCalls
+from .serializers import Serializer
+from .transporters.base import Transporter
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .broker import ServiceBroker
+
+__all__ = ["NodeIDConflictError", "Transit"]
+
+
+class NodeIDConflictError(RuntimeError):
+    """Another running node announced this node's ID with another ``instanceID``."""
+
+
+class Transit:
+    """Created by ``ServiceBroker`` when it has a transporter; ``connect`` / ``ready`` / ``disconnect``."""
+
+    def __init__(
+        self,
+        broker: ServiceBroker,
+        transporter: Transporter,
+        serializer: Serializer,
+        protocol_version: str = "4",
+        heartbeat_interval: float = 10,
+        heartbeat_timeout: float = 30,
+        disable_balancer: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.broker = broker
+        self.node_id = broker.node_id
+        self.logger = broker.get_logger("transit")
+        self.transporter = transporter
+        self.serializer = serializer
+        self.protocol_version = str(protocol_version)
+        self.heartbeat_interval = heartbeat_interval
+        self.heartbeat_timeout = heartbeat_timeout
+        self.disable_balancer = disable_balancer and transporter.has_built_in_balancer
+        self.prefix = P.topic_prefix(broker.namespace)
+        self.instance_id = str(uuid.uuid4())
+        self.seq = 0
+        self.nodes = NodeCatalog(clock)
+        self.calls = RemoteCalls(self)
+        self.connected = False
+        self.ready_ = False
+        self.conflict: str | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._timers: list[asyncio.Task[Any]] = []
+        self._balanced_topics: set[str] = set()
+        self._info_scheduled = False
+        self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+            P.DISCOVER: self._on_discover,
+            P.INFO: self._on_info,
+            P.HEARTBEAT: self._on_heartbeat,
+            P.REQUEST: self._on_request,
+            P.RESPONSE: self.calls.on_response,
+            P.EVENT: self._on_event,
+            P.DISCONNECT: self._on_disconnect,
+            P.PING: self._on_ping,
+            P.PONG: self.calls.on_pong,
+        }
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Connect, subscribe to this node's topics, ask the others for INFO, start the timers."""
+        self.transporter.init(self._on_message, self._on_reconnect)
+        await self.transporter.connect()
+        await self._subscribe()
+        self.connected = True
+        await self.publish(P.DISCOVER, None, {})
+        loop = asyncio.get_running_loop()
+        self._timers = [loop.create_task(self._heartbeat_loop()), loop.create_task(self._check_loop())]
+        self.broker.events.fire_local("$transporter.connected", {"wasReconnect": False})
+
+    async def ready(self) -> None:
+        """The local services are started: announce them (INFO broadcast)."""
+        self.ready_ = True
+        await self.send_info()
+
+    async def disconnect(self) -> None:
+        """Tell the others we leave (DISCONNECT), reject our pending calls, close the connection."""
+        for timer in self._timers:
+            timer.cancel()
+        self._timers = []
+        if self.connected:
+            try:
+                await self.publish(P.DISCONNECT, None, {})
+            except Exception:
+                self.logger.warning("Unable to send DISCONNECT.", exc_info=True)
+        self.connected = False
+        self.ready_ = False
+        self.calls.reject_all(None)
+        current = asyncio.current_task()
+        for task in list(self._tasks):
+            if task is not current:  # a stop started by transit itself (node-ID conflict) must not cancel itself
+                task.cancel()
+        await self.transporter.disconnect()
+
+    async def _on_reconnect(self) -> None:
+        self.logger.info("Transporter reconnected: announcing this node again.")
+        self._balanced_topics.clear()
+        await self.publish(P.DISCOVER, None, {})
+        if self.ready_:
+            await self.send_info()
+        self.broker.events.fire_local("$transporter.connected", {"wasReconnect": True})
+
+    async def _subscribe(self) -> None:
+        own = self.node_id
+        topics = [
+            (P.EVENT, own), (P.REQUEST, own), (P.RESPONSE, own), (P.DISCOVER, None), (P.DISCOVER, own),
+            (P.INFO, None), (P.INFO, own), (P.DISCONNECT, None), (P.HEARTBEAT, None), (P.PING, None),
+            (P.PING, own), (P.PONG, own),
+        ]  # fmt: skip
+        for packet_type, node_id in topics:
+            await self.transporter.subscribe(P.topic_name(self.prefix, packet_type, node_id), packet_type)
+
+    async def _subscribe_balanced(self) -> None:
+        """``disable_balancer``: NATS queue groups ``REQB.<action>`` and ``EVENTB.<group>.<event>``."""
+        for service in self.broker.registry.services:
+            for act in service.action_definitions.values():
+                if act.visibility != "private":
+                    await self._subscribe_once(f"{self.prefix}.REQB.{act.name}", P.REQUEST, act.name)
+            for sub in service.event_subscriptions:
+                subject = sub.name.replace("**", ">") if sub.name.endswith("**") else sub.name
+                await self._subscribe_once(f"{self.prefix}.EVENTB.{sub.group}.{subject}", P.EVENT, sub.group)
+
+    async def _subscribe_once(self, topic: str, packet_type: str, queue: str) -> None:
+        if topic not in self._balanced_topics:
+            self._balanced_topics.add(topic)
+            await self.transporter.subscribe(topic, packet_type, queue)
+
+    # -- sending -------------------------------------------------------------------------------------------
+
+    async def publish(self, packet_type: str, target: str | None, payload: dict[str, Any]) -> None:
+        """Send one packet: ``ver`` and ``sender`` are added, as Moleculer's transporter does."""
+        await self.publish_topic(P.topic_name(self.prefix, packet_type, target), payload)
+
+    async def publish_topic(self, topic: str, payload: dict[str, Any]) -> None:
+        payload["ver"] = self.protocol_version
+        payload["sender"] = self.node_id
+        await self.transporter.publish(topic, self.serializer.serialize(payload))
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``work`` as a task kept until it ends; its error is logged, never left unretrieved."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.logger.error("Transit task failed.", exc_info=task.exception())
+
+    def local_info(self) -> dict[str, Any]:
+        """The INFO payload of this node (services only once it is ready)."""
+        services = [describe_service(s) for s in self.broker.registry.services] if self.ready_ else []
+        return {
+            "services": services,
+            "ipList": ip_list(),
+            "hostname": hostname(),
+            "client": client_info(),
+            "config": {},
+            "instanceID": self.instance_id,
+            "metadata": self.broker.metadata,
+            "seq": max(self.seq, 1),
+        }
+
+    async def send_info(self, target: str | None = None) -> None:
+        """INFO to ``target`` or to every node (a broadcast increases ``seq``: the service list may have changed)."""
+        if not self.connected:
+            return
+        if target is None:
+            self.seq += 1
+            if self.disable_balancer and self.ready_:
+                await self._subscribe_balanced()
+                await self.transporter.flush()  # peers that see this INFO can reach the queue groups
+        await self.publish(P.INFO, target, self.local_info())
+
+    def services_changed(self) -> None:
+        """Local services were (un)registered after start: announce the new list once, soon."""
+        if not self.ready_ or self._info_scheduled:
+            return
+        self._info_scheduled = True
+
+        async def announce() -> None:
+            self._info_scheduled = False
+            await self.send_info()
+
+        self.spawn(announce())
+
+    # -- receiving ----------------------------------------------------------------------------------------
+
+    def _on_message(self, packet_type: str, data: bytes) -> None:
+        """Every packet arrives here: checked, then dispatched. Bad packets are logged and dropped."""
+        try:
+            payload = self.serializer.deserialize(data)
+        except (ValueError, UnicodeDecodeError) as err:
+            self.logger.warning("Dropped a %s packet that could not be deserialised: %s", packet_type, err)
+            return
+        ver = payload.get("ver")
+        if ver != self.protocol_version:
+            self.logger.warning(
+                "Dropped a %s packet of protocol version %r (this node speaks %r).", packet_type, ver,
+                self.protocol_version,
+            )  # fmt: skip
+            return
+        sender = payload.get("sender")
+        if not isinstance(sender, str) or not sender:
+            self.logger.warning("Dropped a %s packet without a sender.", packet_type)
+            return
+        if sender == self.node_id and packet_type not in (P.REQUEST, P.RESPONSE, P.EVENT):
+            if packet_type == P.INFO and payload.get("instanceID") != self.instance_id:
+                self._node_id_conflict()
+            return
+        handler = self._handlers.get(packet_type)
+        if handler is None:
+            return
+        try:
+            handler(payload)
+        except Exception:
+            self.logger.exception("Error while handling a %s packet from '%s'.", packet_type, sender)
+
+    def _node_id_conflict(self) -> None:
+        if self.conflict is not None:
+            return
+        self.conflict = self.node_id
+        self.logger.critical(
+            "ServiceBroker has detected a nodeID conflict, use unique nodeIDs. Another node runs as '%s': "
+            "this node stops.", self.node_id,
+        )  # fmt: skip
+        self.spawn(self.broker.stop())
+
+    def _on_discover(self, payload: dict[str, Any]) -> None:
+        self.spawn(self.send_info(payload["sender"]))
+
+    def _on_info(self, payload: dict[str, Any]) -> None:
+        sender = payload["sender"]
+        services = payload.get("services")
+        if not isinstance(services, list):
+            self.logger.warning("Dropped an INFO packet from '%s' without a services list.", sender)
+            return
+        node, connected, changed = self.nodes.process_info(sender, payload)
+        if changed:
+            self._register_node_services(sender, services)
+        if connected:
+            self.logger.info("Node '%s' connected.", sender)
+            self.broker.events.fire_local("$node.connected", {"node": node.to_dict(), "reconnected": False})
+        elif changed:
+            self.broker.events.fire_local("$node.updated", {"node": node.to_dict()})
+
+    def _register_node_services(self, node_id: str, services: list[Any]) -> None:
+        registry = self.broker.registry
+        registry.remove_node(node_id)
+        logger = self.broker.get_logger(f"remote.{node_id}")
+        for info in services:
+            if not isinstance(info, dict) or not info.get("name"):
+                continue
+            service = RemoteService(node_id, info, logger)
+            registry.remote_services.append(service)
+            for definition in (info.get("actions") or {}).values():
+                if not isinstance(definition, dict) or not definition.get("name"):
+                    continue
+                act = RemoteAction(service, definition)
+                if act.visibility in ("private", "protected"):
+                    continue  # callable only by the node's own services
+                act.handler = self.calls.action_handler(act)
+                registry.add_action_endpoint(Endpoint(node_id, service, act, act.handler, local=False))
+            for definition in (info.get("events") or {}).values():
+                if isinstance(definition, dict) and definition.get("name"):
+                    sub = RemoteEvent(service, definition)
+                    registry.add_event_endpoint(Endpoint(node_id, service, sub, self.calls.no_handler, local=False))
+        self.broker._notify_services_changed(local=False)
+
+    def _on_heartbeat(self, payload: dict[str, Any]) -> None:
+        sender = payload["sender"]
+        if self.nodes.heartbeat(sender, payload.get("cpu")) is None:
+            self.spawn(self.publish(P.DISCOVER, sender, {}))
+
+    def _on_disconnect(self, payload: dict[str, Any]) -> None:
+        self.node_gone(payload["sender"], unexpected=False)
+
+    def node_gone(self, node_id: str, unexpected: bool) -> None:
+        """A node left (DISCONNECT) or went silent: remove its endpoints, reject the calls waiting on it."""
+        node = self.nodes.get(node_id)
+        if node is None or not node.available:
+            return
+        node.available = False
+        self.broker.registry.remove_node(node_id)
+        self.calls.reject_all(node_id)
+        self.logger.info("Node '%s' disconnected%s.", node_id, " unexpectedly" if unexpected else "")
+        self.broker.events.fire_local("$node.disconnected", {"node": node.to_dict(), "unexpected": unexpected})
+        self.broker._notify_services_changed(local=False)
+
+    def check_nodes(self) -> list[str]:
+        """Mark the nodes silent for more than ``heartbeat_timeout`` s as gone; gives their IDs."""
+        gone = [node.id for node in self.nodes.expired(self.heartbeat_timeout)]
+        for node_id in gone:
+            self.node_gone(node_id, unexpected=True)
+        return gone
+
+    def _on_request(self, payload: dict[str, Any]) -> None:
+        self.spawn(self.calls.serve_request(payload))
+
+    def _on_event(self, payload: dict[str, Any]) -> None:
+        self.calls.receive_event(payload)
+
+    def _on_ping(self, payload: dict[str, Any]) -> None:
+        pong = {"time": payload.get("time"), "id": payload.get("id"), "arrived": int(time.time() * 1000)}
+        self.spawn(self.publish(P.PONG, payload["sender"], pong))
+
+    # -- timers -----------------------------------------------------------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_interval)
+            try:
+                await self.publish(P.HEARTBEAT, None, {"cpu": None})
+            except Exception:
+                self.logger.warning("Unable to send HEARTBEAT.", exc_info=True)
+
+    async def _check_loop(self) -> None:
+        while True:
+            await asyncio.sleep(min(self.heartbeat_interval, self.heartbeat_timeout))
+            self.check_nodes()
+
+
+def make_reject_error(action: str | None, node_id: str | None) -> RequestRejectedError:
+    return RequestRejectedError({"action": action, "nodeID": node_id})

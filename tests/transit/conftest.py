@@ -1,0 +1,65 @@
+"""Fixtures for the transit tests: brokers joined by an in-process ``FakeBus`` (or the real NATS server)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from broker import ServiceBroker
+from broker.transporters import FakeBus, FakeTransporter
+
+NATS_URL = "nats://127.0.0.1:4222"
+
+
+def server_reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def require_server(host: str, port: int, name: str) -> None:
+    """Skip when the server is down, except under ``CI=true`` where its absence is a failure."""
+    if server_reachable(host, port):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{name} is not reachable at {host}:{port} (CI must start it)")
+    pytest.skip(f"{name} is not reachable at {host}:{port}")
+
+
+@pytest.fixture
+def bus() -> FakeBus:
+    return FakeBus()
+
+
+@pytest.fixture
+async def cluster(bus: FakeBus) -> AsyncIterator[Callable[..., Any]]:
+    """``await cluster(node_id, *schemas, **options)`` → a started broker on the test's fake bus."""
+    brokers: list[ServiceBroker] = []
+
+    async def factory(node_id: str, *schemas: Any, **options: Any) -> ServiceBroker:
+        options.setdefault("logger", False)
+        options.setdefault("transporter", FakeTransporter(bus=bus))
+        broker = ServiceBroker(node_id=node_id, **options)
+        for schema in schemas:
+            broker.create_service(schema)
+        brokers.append(broker)
+        await broker.start()
+        return broker
+
+    yield factory
+    for broker in brokers:
+        if broker.started:
+            await broker.stop()
+
+
+async def settle(rounds: int = 20) -> None:
+    """Let queued fake-bus deliveries (and what they trigger) run: loop turns, no clock."""
+    for _ in range(rounds):
+        await asyncio.sleep(0)

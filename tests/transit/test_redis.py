@@ -1,0 +1,152 @@
+"""The same cluster behaviour over the real Redis server (127.0.0.1:6379): in one process and across processes.
+
+Skipped when the server is unreachable, except under ``CI=true`` where that is a failure. Each test uses its own
+namespace, so tests (and other users of the server) never see each other's packets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from broker import ServiceBroker
+from broker.context import Context
+from broker.errors import ValidationError
+
+from .conftest import require_server
+
+REDIS_URL = "redis://127.0.0.1:6379"
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def redis_cluster() -> AsyncIterator[Callable[..., Any]]:
+    require_server("127.0.0.1", 6379, "Redis")
+    namespace = f"t{uuid.uuid4().hex[:8]}"
+    brokers: list[ServiceBroker] = []
+
+    async def factory(node_id: str, *schemas: Any, **options: Any) -> ServiceBroker:
+        options.setdefault("logger", False)
+        broker = ServiceBroker(node_id=node_id, namespace=namespace, transporter=REDIS_URL, **options)
+        for schema in schemas:
+            broker.create_service(schema)
+        brokers.append(broker)
+        await broker.start()
+        return broker
+
+    factory.namespace = namespace  # type: ignore[attr-defined]
+    yield factory
+    for broker in brokers:
+        if broker.started:
+            await broker.stop()
+
+
+async def add(self: Any, ctx: Context) -> Any:
+    ctx.meta["by"] = ctx.broker.node_id
+    return ctx.params["a"] + ctx.params["b"]
+
+
+MATH = {"name": "math", "actions": {"add": {"params": {"a": "number", "b": "number"}, "handler": add}}}
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 5) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+async def test_two_brokers_call_each_other_over_redis(redis_cluster: Any) -> None:
+    await redis_cluster("n-server", MATH)
+    caller = await redis_cluster("n-caller")
+    await caller.wait_for_services("math", timeout=5000)
+    meta: dict[str, Any] = {}
+    assert await caller.call("math.add", {"a": 2, "b": 3}, meta=meta) == 5
+    assert meta == {"by": "n-server"}
+    with pytest.raises(ValidationError):
+        await caller.call("math.add", {"a": "x", "b": 3})
+
+
+async def test_three_brokers_balance_calls_and_events_over_redis(redis_cluster: Any) -> None:
+    got: list[str] = []
+
+    async def on_job(self: Any, ctx: Context) -> None:
+        got.append(ctx.broker.node_id)
+
+    worker = {"name": "worker", "events": {"job": on_job}}
+    await redis_cluster("n1", MATH, worker)
+    await redis_cluster("n2", MATH, worker)
+    caller = await redis_cluster("n-caller")
+    actions = caller.registry.actions
+    await until(lambda: "math.add" in actions and len(actions["math.add"].endpoints) == 2)
+    metas = []
+    for _ in range(4):
+        meta: dict[str, Any] = {}
+        await caller.call("math.add", {"a": 1, "b": 1}, meta=meta)
+        metas.append(meta["by"])
+    assert sorted(metas) == ["n1", "n1", "n2", "n2"]
+    for _ in range(4):
+        await caller.emit("job", {})
+    await until(lambda: len(got) == 4)
+    assert sorted(got) == ["n1", "n1", "n2", "n2"]
+    await caller.broadcast("job", {})
+    await until(lambda: len(got) == 6)
+
+
+async def test_a_node_that_stops_disappears_from_the_others_over_redis(redis_cluster: Any) -> None:
+    server = await redis_cluster("n-server", MATH)
+    caller = await redis_cluster("n-caller")
+    await caller.wait_for_services("math", timeout=5000)
+    await server.stop()
+    await until(lambda: not caller.registry.has_service("math"))
+    assert not caller.transit.nodes.get("n-server").available
+
+
+SERVER_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys
+    from broker import ServiceBroker
+
+    async def add(self, ctx):
+        return ctx.params["a"] + ctx.params["b"]
+
+    async def main():
+        broker = ServiceBroker(node_id="proc-server", namespace=sys.argv[1], transporter=sys.argv[2], logger=False)
+        broker.create_service({"name": "math", "actions": {"add": add}})
+        await broker.start()
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        await broker.stop()
+
+    asyncio.run(main())
+    """
+)
+
+
+async def test_brokers_in_separate_processes_call_each_other_over_redis(redis_cluster: Any) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER_SCRIPT, redis_cluster.namespace, REDIS_URL],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+    try:
+        caller = await redis_cluster("proc-caller")
+        await caller.wait_for_services("math", timeout=15000)
+        assert await caller.call("math.add", {"a": 20, "b": 22}) == 42
+        assert proc.stdin is not None
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        await until(lambda: not caller.registry.has_service("math"), timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
