@@ -354,5 +354,3 @@ def _update_doc(update: Update) -> dict[str, Any]:
 async def _maybe_await(value: Any) -> Any:
     """PyMongo's async API and motor differ on which session calls are coroutines: await those that are."""
     return await value if inspect.isawaitable(value) else value
-
-

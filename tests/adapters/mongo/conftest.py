@@ -10,9 +10,9 @@ import pytest
 pytest.importorskip("pymongo")
 pytest.importorskip("mongomock_motor")
 
-from mongomock_motor import AsyncMongoMockClient  # noqa: E402
+from mongomock_motor import AsyncMongoMockClient
 
-from adapters.mongo import MongoAdapter  # noqa: E402
+from adapters.mongo import MongoAdapter
 
 
 def make(declared: Any = None, **options: Any) -> MongoAdapter:

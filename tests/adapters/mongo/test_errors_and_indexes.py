@@ -27,11 +27,12 @@ from .conftest import make
     [
         (DuplicateKeyError("E11000", 11000, {"keyPattern": {"_id": 1}, "keyValue": {"_id": 5}}), {"id": 5}),
         (
-            DuplicateKeyError("E11000", 11000, {"keyPattern": {"shop": 1, "sku": 1}, "keyValue": {"shop": "s", "sku": 1}}),
+            DuplicateKeyError("E11000", 11000, {"keyPattern": {"shop": 1, "sku": 1},
+                                                "keyValue": {"shop": "s", "sku": 1}}),
             {"fields": ["shop", "sku"], "values": ["s", 1]},
         ),
         (  # an old server: only the index name in the message
-            DuplicateKeyError("E11000 duplicate key error collection: t.items index: email dup key: { : \"a\" }", 11000),
+            DuplicateKeyError('E11000 duplicate key error collection: t.items index: email dup key: { : "a" }', 11000),
             {"fields": ["email"], "values": [None]},
         ),
         (
