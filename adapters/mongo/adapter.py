@@ -219,6 +219,20 @@ class MongoAdapter(BaseAdapter):
     async def _count(self, filter: Node) -> int:
         return int(await self._collection.count_documents(self.compile(filter), **self._session()))
 
+    def _id_filters(self, id: Any) -> list[Filter]:
+        """The filters that find an entity by id, most likely first: the stored form (an ``ObjectId`` for
+        canonical hex), then the hex string itself (an id another application stored as a string). Plain
+        equality on ``_id`` is one index lookup on a server (and mongomock's fastest form)."""
+        stored = decode_id(id)
+        return [{self.id_key: stored}] if stored is id else [{self.id_key: stored}, {self.id_key: id}]
+
+    async def _find_by_id(self, id: Any) -> dict[str, Any] | None:
+        for flt in self._id_filters(id):
+            doc = await self._collection.find_one(flt, **self._session())
+            if doc is not None:
+                return to_wire(doc)
+        return None
+
     # ------------------------------------------------------------------------------------------------- writes
 
     async def _insert(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -280,6 +294,25 @@ class MongoAdapter(BaseAdapter):
                 flt, _update_doc(update), return_document=ReturnDocument.AFTER, **self._session()
             )
         return None if doc is None else to_wire(doc)
+
+    async def _update_by_id(self, id: Any, update: Update) -> dict[str, Any] | None:
+        if not update:
+            return await self._find_by_id(id)
+        for flt in self._id_filters(id):
+            await self._check_update(flt, update)
+            doc = await self._collection.find_one_and_update(
+                flt, _update_doc(update), return_document=ReturnDocument.AFTER, **self._session()
+            )
+            if doc is not None:
+                return to_wire(doc)
+        return None
+
+    async def _remove_by_id(self, id: Any) -> dict[str, Any] | None:
+        for flt in self._id_filters(id):
+            doc = await self._collection.find_one_and_delete(flt, **self._session())
+            if doc is not None:
+                return to_wire(doc)
+        return None
 
     async def _find_one_and_delete(self, filter: Node) -> dict[str, Any] | None:
         doc = await self._collection.find_one_and_delete(self.compile(filter), **self._session())

@@ -57,7 +57,10 @@ class MongoCompiler(QueryCompiler[Filter]):
         if op in ("eq", "ne"):
             values = self._variants(node, node.value)
             if len(values) == 1:
-                return {node.path: {f"${op}": values[0]}}
+                value = values[0]
+                if op == "eq" and type(value) is not dict and type(value) is not list:
+                    return {node.path: value}  # implicit equality: the same match, and mongomock's fast form
+                return {node.path: {f"${op}": value}}
             return {node.path: {"$in" if op == "eq" else "$nin": values}}
         return {node.path: {f"${op}": node.value}}
 
@@ -105,17 +108,17 @@ class MongoCompiler(QueryCompiler[Filter]):
         """Every stored form equal to ``value``: the ObjectId twin of a hex string, each key order of objects."""
         if type(value) is dict or type(value) is list:
             try:
-                return _orders(value, [0])
+                return _orders(value)
             except _TooMany:
                 raise self.unsupported(node, "too many key orders of embedded documents to match") from None
         return query_values(value)
 
 
-def _orders(value: Any, count: list[int]) -> list[Any]:
-    """``value`` in every key order of every object in it (``count`` tracks the total to stop early)."""
+def _orders(value: Any) -> list[Any]:
+    """``value`` in every key order of every object in it (``_TooMany`` past ``MAX_VARIANTS``)."""
     if type(value) is dict:
         keys = list(value)
-        children = [_orders(value[k], count) for k in keys]
+        children = [_orders(value[k]) for k in keys]
         out: list[Any] = []
         for order in permutations(range(len(keys))):
             for combo in product(*(children[i] for i in order)):
@@ -124,7 +127,7 @@ def _orders(value: Any, count: list[int]) -> list[Any]:
                     raise _TooMany
         return out
     if type(value) is list:
-        options = [_orders(v, count) for v in value]
+        options = [_orders(v) for v in value]
         total = 1
         for o in options:
             total *= len(o)

@@ -26,19 +26,21 @@ def render(query: Any) -> Any:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({"a": 1}, {"a": {"$eq": 1}}),
+        ({"a": 1}, {"a": 1}),
+        ({"a": [1]}, {"a": {"$eq": [1]}}),
+        ({"a": {"$eq": None}}, {"a": None}),
         ({"a": {"$ne": None}}, {"a": {"$ne": None}}),
         ({"a": {"$gt": 2, "$lt": 5}}, {"$and": [{"a": {"$gt": 2}}, {"a": {"$lt": 5}}]}),
-        ({"$not": {"a": 1}}, {"$nor": [{"a": {"$eq": 1}}]}),
+        ({"$not": {"a": 1}}, {"$nor": [{"a": 1}]}),
         ({"a": {"$not": {"$gt": 1}}}, {"$nor": [{"a": {"$gt": 1}}]}),
         ({"a": HEX}, {"a": {"$in": [HEX, ObjectId(HEX)]}}),
         ({"a": {"$nin": [HEX]}}, {"a": {"$nin": [HEX, ObjectId(HEX)]}}),
-        ({"a": HEX.upper()}, {"a": {"$eq": HEX.upper()}}),
+        ({"a": HEX.upper()}, {"a": HEX.upper()}),
         ({"a": {"x": 1, "y": 2}}, {"a": {"$in": [{"x": 1, "y": 2}, {"y": 2, "x": 1}]}}),
         ({"a": {"$ne": {"x": 1, "y": 2}}}, {"a": {"$nin": [{"x": 1, "y": 2}, {"y": 2, "x": 1}]}}),
         ({"a": {"$regex": "^x", "$options": "i"}}, {"a": {"$regex": "^x", "$options": "i"}}),
         ({"a": {"$exists": False}}, {"a": {"$exists": False}}),
-        ({"$or": [{"a": 1}, {"b": 2}]}, {"$or": [{"a": {"$eq": 1}}, {"b": {"$eq": 2}}]}),
+        ({"$or": [{"a": 1}, {"b": 2}]}, {"$or": [{"a": 1}, {"b": 2}]}),
     ],
 )
 def test_rendering(query: Any, expected: Any) -> None:

@@ -187,7 +187,7 @@ async def test_calls_inside_a_transaction_carry_its_session_and_commit() -> None
             assert inner is tx
             await adapter.update_by_id(1, {"$set": {"a": 1}})
     await adapter.find_by_id(1)
-    assert log == ["session", "start", "insert_many:tx", "find_one_and_update:tx", "commit", "end", "find:-"]
+    assert log == ["session", "start", "insert_many:tx", "find_one_and_update:tx", "commit", "end", "find_one:-"]
 
 
 async def test_an_exception_aborts_the_transaction_and_other_tasks_stay_outside() -> None:
