@@ -76,6 +76,8 @@ class MongoCompiler(QueryCompiler[Filter]):
         return {node.path: {"$exists": node.flag}}
 
     def regex(self, node: Regex) -> Filter:
+        if "\x00" in node.pattern:
+            raise self.unsupported(node, "MongoDB refuses a NUL character in a pattern (write it as \\x00)")
         cond: Filter = {"$regex": node.pattern}
         if node.flags:
             cond["$options"] = node.flags
@@ -87,7 +89,8 @@ class MongoCompiler(QueryCompiler[Filter]):
         fields = [f for f in node.fields if not any(f == e or f.startswith(e + ".") for e in node.exclude)]
         if not fields:
             return dict(_NOTHING)
-        cond = {"$regex": re.escape(node.text), "$options": "i"}
+        escaped = re.escape(node.text).replace("\x00", "\\x00")  # MongoDB refuses a NUL byte in a pattern
+        cond = {"$regex": escaped, "$options": "i"}
         clauses = [{field: dict(cond)} for field in fields]
         return clauses[0] if len(clauses) == 1 else {"$or": clauses}
 

@@ -153,3 +153,20 @@ def test_property_rendered_filters_only_hold_portable_operators(query: Any) -> N
     except UnsupportedQueryError:
         return
     assert _operators(out) <= _ALLOWED
+
+
+async def test_a_nul_in_search_text_is_escaped_not_sent_raw(mongo: MongoAdapter) -> None:
+    params = parse_find_params({"search": "a\x00b", "searchFields": "n"})
+    rendered = MongoCompiler("MongoAdapter").compile(params.filter)
+    assert "\x00" not in rendered["n"]["$regex"]
+    await mongo.insert_many([{"_id": 1, "n": "xA\x00B"}, {"_id": 2, "n": "ab"}])
+    assert [r["_id"] for r in await mongo.find(params)] == [1]
+
+
+def test_a_nul_in_a_regex_pattern_is_refused() -> None:
+    try:
+        node = parse_query({"n": {"$regex": "a\x00"}})
+    except ValidationError:
+        return  # the parser already refuses it
+    with pytest.raises(UnsupportedQueryError):
+        MongoCompiler("MongoAdapter").compile(node)
