@@ -96,6 +96,12 @@ class MongoAdapter(BaseAdapter):
             if not uri_or_client:
                 raise ValueError("MongoAdapter needs a connection string or a client")
             self._uri = uri_or_client
+            if database is None and uri_or_client.startswith("mongodb://"):  # +srv needs DNS: checked in connect
+                from pymongo.uri_parser import parse_uri
+
+                self.database_name = parse_uri(uri_or_client).get("database") or None
+                if self.database_name is None:
+                    raise ValueError("MongoAdapter needs a database: give it as `database` or in the connection string")
         elif uri_or_client is None:
             raise ValueError("MongoAdapter needs a connection string or a client")
         else:

@@ -67,9 +67,13 @@ def test_bad_constructor_arguments_are_refused(args: Any, kwargs: Any) -> None:
         MongoAdapter(*args, **kwargs)
 
 
-def test_a_client_without_a_database_is_refused() -> None:
+def test_a_client_or_connection_string_without_a_database_is_refused() -> None:
     with pytest.raises(ValueError, match="needs a database"):
         MongoAdapter(AsyncMongoMockClient(), "items")
+    with pytest.raises(ValueError, match="needs a database"):
+        MongoAdapter("mongodb://h1:27017/?replicaSet=rs0", "items")
+    assert MongoAdapter("mongodb://h1:27017/?replicaSet=rs0", "items", "shop").database_name == "shop"
+    assert MongoAdapter("mongodb://u:p@h1,h2/shop?authSource=admin", "items").database_name == "shop"
 
 
 def test_the_lazy_export() -> None:
