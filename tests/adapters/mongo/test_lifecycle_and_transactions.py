@@ -210,3 +210,16 @@ async def test_an_exception_aborts_the_transaction_and_other_tasks_stay_outside(
             await task
             raise KeyError("boom")
     assert log == ["session", "start", "count_documents:tx", "count_documents:-", "abort", "end"]
+
+
+async def test_a_motor_client_is_accepted_and_left_open() -> None:
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    client = AsyncIOMotorClient("mongodb://127.0.0.1:9/shop", serverSelectionTimeoutMS=50)
+    adapter = MongoAdapter(client, "items")
+    assert adapter.db.name == "shop" and adapter.collection.name == "items" and not adapter.owns_client
+    with pytest.raises(adapters.AdapterConnectionError):  # no server here: a retryable 503, not a 500
+        await adapter.connect()
+    await adapter.disconnect()
+    assert adapter.client is client
+    client.close()
