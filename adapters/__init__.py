@@ -1,6 +1,7 @@
 """Storage behind one interface: the adapter contract, the portable query language and the memory adapter.
 
     from adapters import MemoryAdapter, BaseAdapter, parse_query, UnsupportedQueryError
+    from adapters import MongoAdapter        # imported on first use: needs the ``mongo`` extra (pymongo >= 4.9)
 
 See ``adapters/base.py`` for the contract (and ``docs/architecture.md``, "Adapters"), ``adapters/compiler.py`` for
 the query-tree walk engines specialise, ``adapters/capabilities.py`` for what an engine declares, and
@@ -9,6 +10,7 @@ the query-tree walk engines specialise, ``adapters/capabilities.py`` for what an
 
 import runpy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # The toolkit's siblings must be its own, not a project folder of the same name (see broker/siblings.py, loaded by
 # path so that a shadowing 'broker' cannot hide the check itself).
@@ -43,6 +45,9 @@ from .query import (
 )
 from .transactions import Transaction
 from .updates import apply_update
+
+if TYPE_CHECKING:
+    from .mongo import MongoAdapter as MongoAdapter
 
 __all__ = [
     "FULL",
@@ -81,9 +86,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """``SQLAdapter`` is imported on first use, so ``import adapters`` works without SQLAlchemy installed."""
+    """``SQLAdapter`` and ``MongoAdapter`` are imported on first use, so ``import adapters`` works without the
+    ``sql`` or ``mongo`` extra installed."""
     if name == "SQLAdapter":
         from .sql import SQLAdapter
 
         return SQLAdapter
-    raise AttributeError(f"module 'adapters' has no attribute {name!r}")
+    if name == "MongoAdapter":
+        from .mongo import MongoAdapter
+
+        return MongoAdapter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
