@@ -41,34 +41,11 @@ from functools import lru_cache
 from typing import Any, Final
 
 from .jsvalues import number_to_string
+from .utils import MISSING
 
 __all__ = ["MISSING", "default_keygen", "get_path", "hashed_key", "serialise"]
 
 
-class _Missing:
-    """Type of ``MISSING``: JS ``undefined``, for cache misses and absent values (``undefined`` in keys)."""
-
-    _instance: _Missing | None = None
-
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __copy__(self) -> _Missing:
-        return self
-
-    def __deepcopy__(self, memo: Any) -> _Missing:
-        return self
-
-
-MISSING: Final = _Missing()
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)

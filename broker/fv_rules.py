@@ -18,6 +18,7 @@ from typing import Any
 from .errors import ServiceSchemaError
 from .fv_regex import compile_js
 from .jsvalues import js_string
+from .utils import MISSING
 
 __all__ = [
     "INVALID_DATE",
@@ -38,14 +39,7 @@ __all__ = [
 ]
 
 
-class _Missing:
-    """The JavaScript ``undefined``: an absent default, an absent ``expected``/``actual``."""
-
-    def __repr__(self) -> str:
-        return "NO"
-
-
-NO: Any = _Missing()
+NO: Any = MISSING  # JavaScript's ``undefined``: an absent default, an absent ``expected``/``actual``
 
 
 class _InvalidDate:

@@ -6,9 +6,10 @@ import inspect
 import os
 import socket
 from collections.abc import Awaitable, Callable, Generator, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 __all__ = [
+    "MISSING",
     "Done",
     "call_maybe_async",
     "clone_structure",
@@ -127,3 +128,30 @@ class Done(Awaitable[T], Generic[T]):
 def generate_node_id() -> str:
     """Moleculer's default node ID: ``<hostname>-<pid>``, lower-cased."""
     return f"{socket.gethostname().lower()}-{os.getpid()}"
+
+
+class _Missing:
+    """Type of ``MISSING``: the broker's one JavaScript ``undefined`` (a cache miss, an absent value in a cache key,
+    an absent default or ``expected``/``actual`` in the validator). Falsy, a singleton, never copied."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __copy__(self) -> _Missing:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _Missing:
+        return self
+
+
+MISSING: Final = _Missing()

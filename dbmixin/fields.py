@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from adapters.query import split_list
+
 __all__ = [
     "authorize_fields",
     "exclude_fields",
@@ -34,7 +36,6 @@ _PROP_NAME = re.compile(
     r"""[^.[\]]+|\[(?:(-?\d+(?:\.\d+)?)|(["'])((?:(?!\2)[^\\]|\\.)*?)\2)\]|(?=(?:\.|\[\])(?:\.|\[\]|$))"""
 )
 _ESCAPE_CHAR = re.compile(r"\\(\\)?")
-_LIST_SEPARATORS = re.compile(r"[,\s]+")
 
 
 def split_path(path: str) -> list[str]:
@@ -60,7 +61,7 @@ def _as_list(fields: str | Iterable[str] | None) -> list[str]:
     if fields is None:
         return []
     if isinstance(fields, str):
-        return [f for f in _LIST_SEPARATORS.split(fields) if f]
+        return split_list(fields)
     return list(fields)
 
 

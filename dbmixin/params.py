@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.query import split_list  # one list splitter for the query language and the mixin
 from broker.errors import ValidationError
 
 __all__ = [
@@ -56,7 +57,6 @@ MAX_INT = 2**63 - 1
 """The largest integer an entity may hold (MongoDB's int64, SQL's BIGINT); a larger one is a 422."""
 
 _MINIMUM = {"limit": 0, "offset": 0, "page": 1, "pageSize": 1}
-_SEPARATORS = re.compile(r"[,\s]+")
 _INTEGER = re.compile(r"[+-]?\d+")
 
 _DEFAULT_PAGE_SIZE = 10
@@ -64,9 +64,6 @@ _DEFAULT_MAX_PAGE_SIZE = 100
 _DEFAULT_MAX_LIMIT = -1
 
 
-def split_list(value: str) -> list[str]:
-    """``"a, b  c"`` → ``["a", "b", "c"]``: commas and/or whitespace separate, empty items are dropped."""
-    return [item for item in _SEPARATORS.split(value) if item]
 
 
 def _issue(type_: str, field: str, message: str, actual: Any) -> dict[str, Any]:

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import inspect
 import math
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
-from broker import js_string
+from adapters.query_values import MISSING
+from broker import call_maybe_async, js_string
 from broker.errors import MoleculerError, MoleculerServerError, ServiceSchemaError, ValidationError
 
 from .fields import to_path
@@ -41,7 +41,6 @@ MAX_POPULATE_LEVEL = 16
 (``parent.parent.…``) and self-referencing rules over cyclic data end there with a 422 instead of recursing without
 end (Moleculer's ``maxCallLevel`` is unlimited by default)."""
 
-_MISSING = object()
 
 
 js_key = js_string  # entities come back keyed by JS object keys: String(id)
@@ -51,16 +50,16 @@ js_key = js_string  # entities come back keyed by JS object keys: String(id)
 
 
 def _get(obj: Any, path: str) -> Any:
-    """lodash ``_.get``: dotted/bracket path through dicts and lists; ``_MISSING`` when it is not there."""
+    """lodash ``_.get``: dotted/bracket path through dicts and lists; ``MISSING`` when it is not there."""
     for segment in to_path(obj, path):
         if isinstance(obj, Mapping):
             if segment not in obj:
-                return _MISSING
+                return MISSING
             obj = obj[segment]
         elif isinstance(obj, list) and segment.isascii() and segment.isdigit() and int(segment) < len(obj):
             obj = obj[int(segment)]
         else:
-            return _MISSING
+            return MISSING
     return obj
 
 
@@ -164,7 +163,7 @@ def _collect_ids(docs: list[Any], field: str) -> list[Any]:
         if isinstance(doc, Mapping):
             for path in _expand(doc, field):
                 value = _get(doc, path)
-                if value is not _MISSING and _is_id(value):
+                if value is not MISSING and _is_id(value):
                     _flatten_ids(value, ids)
     return _unique(ids)
 
@@ -272,7 +271,7 @@ def _apply(key: str, rule: dict[str, Any], docs: list[Any], result: Any) -> None
                 _flatten_ids(ids, flat)
                 value: Any = [e for e in (found.get(js_key(i)) for i in flat) if e is not None]
             else:
-                value = None if ids is _MISSING else found.get(js_key(ids))
+                value = None if ids is MISSING else found.get(js_key(ids))
             _set(doc, target, value)
 
 
@@ -280,9 +279,7 @@ async def _run_handler(key: str, handler: Callable[..., Any], *args: Any) -> Non
     """A populate handler's outcome; an exception that is not a ``MoleculerError`` becomes a 500
     ``POPULATE_ERROR`` naming the rule."""
     try:
-        outcome = handler(*args)
-        if inspect.isawaitable(outcome):
-            await outcome
+        await call_maybe_async(handler, *args)
     except MoleculerError:
         raise
     except Exception as exc:

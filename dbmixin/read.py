@@ -41,6 +41,7 @@ from adapters import (
     SortKey,
     parse_find_params,
 )
+from adapters.query import split_list
 from broker.errors import ValidationError
 
 __all__ = ["ReadParams", "SanitizedParams", "Visibility", "build_read_params"]
@@ -96,7 +97,7 @@ def _as_list(value: Any) -> list[str]:
     if value is None or value is False:
         return []
     if isinstance(value, str):
-        return value.split()
+        return split_list(value)
     return [str(v) for v in value]
 
 
