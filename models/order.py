@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,7 +24,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 class Order(BaseModel):
     """A stored order: ``totalPrice`` is computed by the order service from the product's price, never sent."""
 
-    userId: EntityId
+    userId: Annotated[EntityId, Field(json_schema_extra={"index": True})]  # my_orders queries it
     productId: EntityId
     quantity: Quantity
     totalPrice: Price
