@@ -1,8 +1,10 @@
 """End to end: the real command, ``python -m shop``, in a subprocess on a free loopback port and a temporary
 database, driven over HTTP through the course's whole flow and every error path.
 
-The embedded SQLite file is used when ``SQLAdapter`` is available, else ``memory://`` (restart persistence is then
-skipped). Every error answer is checked for status and JSON body, and for nothing written.
+With ``SQLAdapter`` available the module runs on a temporary SQLite file, then on a fresh PostgreSQL and a fresh
+MariaDB database (``tests/shop/databases.py``: skipped when the server is unreachable, failed under ``CI=true``);
+without it, on ``memory://`` (restart persistence is then skipped). Every error answer is checked for status and
+JSON body, and for nothing written.
 """
 
 from __future__ import annotations
@@ -18,23 +20,29 @@ import httpx
 import jwt
 import pytest
 
+from .databases import fresh_database
 from .server import ADMIN, ShopProcess, sql_available
 
 SECRET = "test-secret-of-at-least-thirty-two-bytes!"
 
 
+ENGINES = ["sqlite", "postgresql", "mariadb"] if sql_available() else ["memory"]
+
+
 def database_env(tmp: Path) -> dict[str, str]:
-    if sql_available():
-        return {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'shop.db'}"}
-    return {"DATABASE_URL": "memory://"}
+    return {"DATABASE_URL": fresh_database(ENGINES[0], tmp)[0]}
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopProcess]:
+@pytest.fixture(scope="module", params=ENGINES)
+def shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopProcess]:
     tmp = tmp_path_factory.mktemp("shop")
-    server = ShopProcess(database_env(tmp), tmp).start()
-    yield server
-    assert server.stop() == 0, server.output()
+    url, drop = fresh_database(request.param, tmp)
+    try:
+        server = ShopProcess({"DATABASE_URL": url}, tmp).start()
+        yield server
+        assert server.stop() == 0, server.output()
+    finally:
+        drop()
 
 
 @pytest.fixture(scope="module")
