@@ -292,6 +292,10 @@ def test_duplicate_email_is_a_422(http: httpx.Client, admin: dict[str, str]) -> 
                                                                 "password": "password123"}), 422, "EMAIL_EXISTS")
     assert body["data"] == {"email": user["email"]}
     assert count_users(http, admin) == before
+    other, token = new_user(http)
+    taken = http.put(f"/api/user/{other['_id']}", headers=token, json={"email": user["email"]})
+    assert assert_error(taken, 422, "EMAIL_EXISTS")["data"] == {"email": user["email"]}
+    assert http.get("/api/user/me", headers=token).json()["email"] == other["email"]
 
 
 def test_mass_assignment_is_refused(http: httpx.Client, admin: dict[str, str]) -> None:
