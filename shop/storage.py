@@ -27,11 +27,13 @@ MEMORY_URL = "memory://"
 
 
 def _sql_adapter_class() -> Any:
+    """``adapters.SQLAdapter``, or ``None`` when it is missing or SQLAlchemy is not installed."""
+    import adapters
+
     try:
-        from adapters import SQLAdapter  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
+        return getattr(adapters, "SQLAdapter", None)
+    except ImportError:
         return None
-    return SQLAdapter
 
 
 class Storage:
