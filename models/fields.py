@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import AfterValidator, Field, StrictBool, StrictFloat, StrictInt, StringConstraints
 
 __all__ = [
     "ORDER_STATUSES",
@@ -46,26 +46,24 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _lower(value: str) -> str:
-    return value.lower()
-
-
-Name = Annotated[str, BeforeValidator(_strip), Field(min_length=2, max_length=100)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
 Email = Annotated[
-    str, BeforeValidator(_strip), Field(max_length=254, pattern=EMAIL_PATTERN), AfterValidator(_lower),
+    str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=EMAIL_PATTERN),
     Field(json_schema_extra={"format": "email", "unique": True}),
 ]
-Password = Annotated[str, Field(min_length=6, max_length=72)]  # bcrypt reads at most 72 bytes
+def _fits_bcrypt(value: str) -> str:
+    if len(value.encode("utf-8")) > 72:
+        raise ValueError("the password must be at most 72 bytes in UTF-8 (bcrypt's limit)")
+    return value
+
+
+Password = Annotated[str, Field(min_length=6, max_length=72), AfterValidator(_fits_bcrypt)]
 PasswordHash = Annotated[str, Field(min_length=1, max_length=200)]
 Role = Literal["admin", "user"]
 Active = StrictBool
-ProductName = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=200)]
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=5000)]
-Category = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=100)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Price = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e12)]
 Stock = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=10_000)]

@@ -197,6 +197,9 @@ def test_missing_and_wrongly_typed_fields_are_422s_naming_them(http: httpx.Clien
     body = assert_error(http.post("/api/public/register", json={"name": "Rahul", "email": "a@b.io", "password": "12"}),
                         422, "VALIDATION_ERROR")  # fmt: skip
     assert fields_named(body) == ["password"]
+    body = assert_error(http.post("/api/public/register", json={"name": "Rahul", "email": "a@b.io",
+                                                                "password": "é" * 72}), 422, "VALIDATION_ERROR")
+    assert fields_named(body) == ["password"]
     assert count_users(http, admin) == before
 
     _, me = new_user(http)
