@@ -64,6 +64,7 @@ __all__ = [
     "Or",
     "QueryCompiler",
     "Regex",
+    "SQLAdapter",
     "Search",
     "SortKey",
     "Transaction",
@@ -77,3 +78,12 @@ __all__ = [
     "parse_sort",
     "parse_update",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``SQLAdapter`` is imported on first use, so ``import adapters`` works without SQLAlchemy installed."""
+    if name == "SQLAdapter":
+        from .sql import SQLAdapter
+
+        return SQLAdapter
+    raise AttributeError(f"module 'adapters' has no attribute {name!r}")

@@ -1,0 +1,307 @@
+"""The query tree compiled to SQLAlchemy Core: bound parameters only, never SQL text built from input.
+
+Every leaf compiles to a *two-valued* expression (never SQL ``NULL``), so ``Not`` is a plain ``NOT`` and ``$ne``,
+``$nin`` and ``$not`` keep the rows where the field is ``NULL`` or missing, as MongoDB does.
+
+* Typed columns (see ``columns.py``): type-strict equality (``True`` never equals ``1``, ``"4"`` never equals
+  ``4``: a literal of another type bracket compiles to ``false``), ranges inside the operand's bracket, strings
+  under a binary collation (code-point order on every database), ``search`` as ``position(needle in lower(col))``
+  (no ``LIKE``, so ``%``, ``_`` and ``\\`` in the text are literal).
+* JSON columns: on SQLite each leaf calls ``dbm_match`` (``sqlite_functions.py``), which runs the memory adapter's
+  own rules on the column's value; PostgreSQL and MariaDB compile them natively (``pg_json.py``, ``my_json.py``)
+  and collect *guards* (``take_guards``): conditions the adapter checks first, refusing with
+  ``UnsupportedQueryError`` what the native form would answer differently (a dotted path through an array).
+* ``$regex``: SQLite through ``dbm_regex`` (the language's RE2 matcher: exactly the memory adapter); PostgreSQL
+  and MariaDB are not enabled yet (``UnsupportedQueryError``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..errors import UnsupportedQueryError
+from ..query import And, Compare, Exists, In, MatchAll, Node, Not, Or, Regex, Search, SortKey
+from .columns import Field, TableInfo
+from .my_json import MyJson
+from .pg_json import PgJson
+from .sqlite_functions import encode_leaf
+from .types import encode_id
+
+__all__ = ["SqlCompiler"]
+
+Clause = ColumnElement[bool]
+_CANONICAL_INT = re.compile(r"-?(0|[1-9][0-9]{0,18})")
+_BINARY = {"postgresql": "C", "mysql": "utf8mb4_nopad_bin", "mariadb": "utf8mb4_nopad_bin", "sqlite": "BINARY"}
+
+
+def _op_name(node: Node) -> str:
+    if isinstance(node, Compare):
+        return f"${node.op}"
+    if isinstance(node, In):
+        return "$nin" if node.negate else "$in"
+    if isinstance(node, Search):
+        return "search"
+    return "$" + type(node).__name__.lower()
+
+
+class SqlCompiler:
+    """Compiles ``Node`` trees and sort keys for one table on one dialect (``"sqlite"``, ``"postgresql"``,
+    ``"mysql"``/``"mariadb"``). Unknown columns are a 422 naming the path; what the dialect cannot do exactly is
+    an ``UnsupportedQueryError`` (400)."""
+
+    def __init__(self, info: TableInfo, dialect: str, adapter_name: str) -> None:
+        self.info = info
+        self.dialect = dialect
+        self.adapter_name = adapter_name
+        self.sqlite = dialect == "sqlite"
+        self.postgres = dialect == "postgresql"
+        self.mysql = dialect in ("mysql", "mariadb")
+        self._json_class: type[PgJson] | type[MyJson] | None = (
+            PgJson if self.postgres else MyJson if self.mysql else None
+        )
+        self._guards: list[tuple[Clause, str, str | None, str]] = []
+
+    def take_guards(self) -> list[tuple[Clause, str, str | None, str]]:
+        """The guards collected since the last call: ``(condition, operator, path, reason)``; if any row satisfies
+        a condition, the statement would not have the portable meaning and the adapter raises
+        ``UnsupportedQueryError`` instead of running it."""
+        guards, self._guards = self._guards, []
+        return guards
+
+    # --------------------------------------------------------------------------------------------- dispatch
+
+    def compile(self, node: Node) -> Clause:
+        """The WHERE clause of ``node``."""
+        if isinstance(node, MatchAll):
+            return sa.true()
+        if isinstance(node, And):
+            return sa.and_(*(self.compile(c) for c in node.children))
+        if isinstance(node, Or):
+            return sa.or_(*(self.compile(c) for c in node.children))
+        if isinstance(node, Not):
+            return sa.not_(self.compile(node.child))
+        if isinstance(node, Search):
+            return self.search(node)
+        if isinstance(node, Compare | In | Exists | Regex):
+            field, rest = self.info.field(node.path, node.path)
+            if field.kind == "json":
+                return self._json_leaf(node, field)
+            if rest:
+                return self._unreachable(node)
+            if isinstance(node, Compare):
+                return self.compare(node, field)
+            if isinstance(node, In):
+                clause = sa.or_(sa.false(), *(self._eq(field, v) for v in node.values))
+                return sa.not_(clause) if node.negate else clause
+            if isinstance(node, Exists):
+                return sa.true() if node.flag else sa.false()
+            return self.regex(node, field)
+        raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+
+    def unsupported(self, node: Node, reason: str | None = None) -> UnsupportedQueryError:
+        """The 400 for a node this dialect cannot run with the portable meaning."""
+        path = getattr(node, "path", None)
+        return UnsupportedQueryError(_op_name(node), self.adapter_name, path, reason)
+
+    # ----------------------------------------------------------------------------------------------- leaves
+
+    def _unreachable(self, node: Compare | In | Exists | Regex) -> Clause:
+        """A dotted path into a typed (scalar) column reaches nothing: the field is missing."""
+        if isinstance(node, Compare):
+            missing_matches = (node.op == "eq" and node.value is None) or (node.op == "ne" and node.value is not None)
+        elif isinstance(node, In):
+            missing_matches = (None in node.values) != node.negate
+        elif isinstance(node, Exists):
+            missing_matches = not node.flag
+        else:
+            missing_matches = False
+        return sa.true() if missing_matches else sa.false()
+
+    def _json_leaf(self, node: Compare | In | Exists | Regex, field: Field) -> Clause:
+        if self._json_class is not None and not isinstance(node, Regex):
+            rest = node.path.partition(".")[2]
+            json = self._json_class(field.column, field.key)
+            self._guard_path(json, rest, _op_name(node), node.path)
+            return json.leaf(node, rest)
+        if not self.sqlite:
+            raise self.unsupported(node, "queries into JSON columns are only compiled on SQLite so far")
+        text = sa.type_coerce(field.column, sa.Text())
+        return sa.func.dbm_match(text, encode_leaf(field.key, node)) == 1
+
+    def _guard_path(self, json: PgJson | MyJson, rest: str, operator: str, path: str) -> None:
+        for condition in json.array_guard(rest):
+            self._guards.append((condition, operator, path, "the path runs through an array"))
+
+    def text_of(self, column: sa.Column[Any]) -> ColumnElement[Any]:
+        """A string column under the dialect's binary (code point) collation."""
+        return column.collate(_BINARY.get(self.dialect, "BINARY"))
+
+    def _literal(self, field: Field, value: Any) -> tuple[bool, Any]:
+        """``(True, bound value)`` when ``value`` is of the column's type bracket, else ``(False, None)``."""
+        kind, t = field.kind, type(value)
+        if t is str and "\x00" in value and self.dialect == "postgresql":
+            return (False, None)  # PostgreSQL text cannot hold NUL: no stored value equals it
+        if kind == "anyid":
+            encoded = encode_id(value)
+            return (encoded is not None, encoded)
+        if kind == "number" and field is self.info.id and t is str and _CANONICAL_INT.fullmatch(value):
+            return (True, int(value))  # an integer key looked up by its text (REST paths carry text): "12" → 12
+        if kind == "number":
+            ok = t is int or t is float
+            if ok and field is self.info.id and t is float:
+                return (value.is_integer(), int(value) if value.is_integer() else None)
+            return (ok, value)
+        if kind == "string":
+            return (t is str, value)
+        if kind == "bool":
+            return (t is bool, value)
+        if kind == "datetime":
+            if t is not datetime:
+                return (False, None)
+            return (True, _to_column_datetime(value, field.column))
+        if kind == "other":
+            return (t not in (list, dict), value)
+        return (False, None)
+
+    def _target(self, field: Field) -> ColumnElement[Any]:
+        if field.kind == "anyid":
+            return sa.type_coerce(field.column, sa.String())
+        if field.kind == "string":
+            return self.text_of(field.column)
+        return field.column
+
+    def _eq(self, field: Field, value: Any) -> Clause:
+        column = field.column
+        if value is None:
+            return sa.false() if field is self.info.id else column.is_(None)
+        ok, bound = self._literal(field, value)
+        if not ok:
+            return sa.false()
+        return sa.and_(column.is_not(None), self._target(field) == sa.literal(bound, self._bind_type(field)))
+
+    def _bind_type(self, field: Field) -> Any:
+        return sa.String() if field.kind in ("anyid", "string") else field.column.type
+
+    def compare(self, node: Compare, field: Field) -> Clause:
+        """``eq``/``ne``/ranges on a typed column."""
+        if node.op == "eq":
+            return self._eq(field, node.value)
+        if node.op == "ne":
+            return sa.not_(self._eq(field, node.value))
+        value = node.value
+        if field.kind == "anyid":
+            return self._id_range(node, field)
+        ok, bound = self._literal(field, value)
+        if not ok or (field.kind == "number" and type(value) not in (int, float)):
+            return sa.false()
+        target = self._target(field)
+        literal = sa.literal(bound, self._bind_type(field))
+        ops = {"gt": target > literal, "gte": target >= literal, "lt": target < literal, "lte": target <= literal}
+        return sa.and_(field.column.is_not(None), ops[node.op])
+
+    def _id_range(self, node: Compare, field: Field) -> Clause:
+        """Ranges on an ``AnyId`` column: the tagged strings order numbers numerically, then strings."""
+        value = node.value
+        col = sa.type_coerce(field.column, sa.String())
+        if type(value) is str:
+            low, high, bound = "s", "t", "s" + value
+        elif type(value) in (int, float):
+            if type(value) is float and not value.is_integer():
+                raise self.unsupported(node, "a fractional bound on a mixed id column")
+            encoded = encode_id(int(value))
+            if encoded is None:
+                raise self.unsupported(node, "an id bound outside 64 bits")
+            low, high, bound = "i", "j", encoded
+        else:
+            return sa.false()
+        ops = {"gt": col > bound, "gte": col >= bound, "lt": col < bound, "lte": col <= bound}
+        return sa.and_(col >= low, col < high, ops[node.op])
+
+    def regex(self, node: Regex, field: Field) -> Clause:
+        """``$regex`` on a string column (numbers never match)."""
+        if field.kind in ("number", "bool", "datetime"):
+            return sa.false()
+        if not self.sqlite:
+            raise self.unsupported(node, "regular expressions are only enabled on SQLite so far")
+        column: ColumnElement[Any] = field.column
+        if field.kind == "anyid":
+            return sa.false()  # ids are not searched by regex: mixed-type tags would leak
+        return sa.func.coalesce(sa.func.dbm_regex(column, node.pattern, node.flags), 0) == 1
+
+    def search(self, node: Search) -> Clause:
+        """Case-insensitive substring over the fields (every string/JSON column but the id when none given)."""
+        needle = node.text.lower() if not self.sqlite else node.text  # SQLite folds with the language's own rule
+        if node.fields:
+            targets = [(self.info.field(path, "searchFields", "params"), path) for path in node.fields]
+        else:
+            targets = [((f, ""), f.key) for f in self.info.data_fields if f.kind in ("string", "json")]
+        excluded = tuple(getattr(node, "exclude", ()) or ())
+        clauses: list[Clause] = []
+        for (field, rest), path in targets:
+            if any(path == e or path.startswith(e + ".") for e in excluded):
+                continue
+            if field.kind == "json":
+                if self._json_class is not None:
+                    json = self._json_class(field.column, field.key)
+                    self._guard_path(json, rest, "search", path)
+                    clauses.append(json.search(rest, needle))
+                    continue
+                if not self.sqlite:
+                    raise self.unsupported(node, "search in JSON columns is not compiled on this database yet")
+                clauses.append(sa.func.dbm_search(sa.type_coerce(field.column, sa.Text()), rest, needle) == 1)
+            elif field.kind == "string" and not rest:
+                clauses.append(self._contains(field.column, needle))
+        return sa.or_(sa.false(), *clauses)
+
+    def _contains(self, column: sa.Column[Any], needle: str) -> Clause:
+        if "\x00" in needle and self.dialect == "postgresql":
+            return sa.false()
+        if self.sqlite:
+            return sa.func.coalesce(sa.func.dbm_contains(column, needle), 0) == 1
+        lowered = sa.func.lower(column)  # the database's ctype lower-cases non-ASCII letters (C.UTF-8, utf8mb4)
+        return (
+            sa.and_(column.is_not(None), sa.func.strpos(lowered, needle) > 0)
+            if self.dialect == "postgresql"
+            else sa.and_(column.is_not(None), sa.func.locate(sa.literal(needle), lowered) > 0)
+        )
+
+    # ------------------------------------------------------------------------------------------------- sort
+
+    def order_by(self, keys: tuple[SortKey, ...]) -> list[ColumnElement[Any]]:
+        """ORDER BY terms for the sort keys, then the insertion order for ties (in both directions)."""
+        terms: list[ColumnElement[Any]] = []
+        for key in keys:
+            field, rest = self.info.field(key.path, "sort", "sort")
+            if field.kind == "json" and self._json_class is not None:
+                json = self._json_class(field.column, field.key)
+                self._guard_path(json, rest, "sort", key.path)
+                ordered, guard = json.order(key, rest)
+                self._guards.append((guard, "sort", key.path, "the field holds arrays or objects"))
+                terms += ordered
+                continue
+            if field.kind == "json":
+                if not self.sqlite:
+                    raise UnsupportedQueryError("sort", self.adapter_name, key.path, "sorting on JSON columns")
+                expr = sa.func.dbm_sortkey(sa.type_coerce(field.column, sa.Text()), rest, int(key.descending))
+                terms.append(expr.desc() if key.descending else expr.asc())
+                continue
+            if rest:
+                continue  # a path into a scalar column is missing everywhere: no order
+            target = self._target(field)
+            is_null = sa.case((field.column.is_(None), 0), else_=1)
+            terms += [is_null.desc(), target.desc()] if key.descending else [is_null.asc(), target.asc()]
+        terms.append(self.info.order.asc())
+        return terms
+
+
+def _to_column_datetime(value: datetime, column: sa.Column[Any]) -> datetime:
+    """Naive values are UTC: a naive column stores naive UTC, an aware column aware values."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if getattr(column.type, "timezone", False):
+        return aware
+    return aware.astimezone(UTC).replace(tzinfo=None)

@@ -1,0 +1,207 @@
+"""Row values and updates of ``SQLAdapter``: entities checked against the table's columns and types, and updates
+as one ``UPDATE`` statement (whole columns, ``$inc`` as ``SET n = n + :k``) or, into JSON values, as a locked
+read-modify-write with the memory adapter's update rules (see ``adapter.py``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..base import BaseAdapter
+from ..errors import query_error
+from ..memory_eval import apply_update
+from ..query import Node, Update, check_value
+from .columns import Field, TableInfo
+from .types import decode_json, encode_id, encode_value
+
+__all__ = ["SqlWrites"]
+
+
+class SqlWrites(BaseAdapter):
+    """The write half of ``SQLAdapter`` (a mixin: ``SQLAdapter`` provides the table, dialect and compiler)."""
+
+    @property
+    def dialect(self) -> str:  # pragma: no cover - SQLAdapter's
+        raise NotImplementedError
+
+    def _table_info(self) -> TableInfo:  # pragma: no cover - SQLAdapter's
+        raise NotImplementedError
+
+    def _where(self, node: Node) -> sa.ColumnElement[bool]:  # pragma: no cover - SQLAdapter's
+        raise NotImplementedError
+
+    async def _check_guards(self, conn: AsyncConnection) -> None:  # pragma: no cover - SQLAdapter's
+        raise NotImplementedError
+
+    def _json_text(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:  # pragma: no cover - SQLAdapter's
+        raise NotImplementedError
+
+    def _row_values(self, entity: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Column values of an entity (keys checked against the table, values against the column types)."""
+        info = self._table_info()
+        values: dict[str, Any] = {}
+        for key, value in entity.items():
+            if key == self.id_key:
+                continue
+            f = info.fields.get(key)
+            if f is None or f is info.id:
+                raise query_error(f"{where}.{key}", f"unknown field '{key}'", key, "entity")
+            values[f.column.key] = self._column_value(f, value, f"{where}.{key}", "entity")
+        return values
+
+    def _column_value(self, f: Field, value: Any, where: str, kind: str) -> Any:
+        if f.kind == "json":
+            encoded = encode_value(value)
+            try:
+                json.dumps(encoded)
+            except (TypeError, ValueError):
+                raise query_error(
+                    where, f"a value of type {type(value).__name__} cannot be stored", repr(value)[:80], kind
+                ) from None
+            return encoded
+        value = check_value(value, where, kind)
+        if value is None:
+            return None
+        t = type(value)
+        ok = {
+            "number": t is int or t is float,
+            "string": t is str,
+            "bool": t is bool,
+            "datetime": t is datetime,
+            "other": t not in (list, dict),
+        }.get(f.kind, False)
+        if not ok:
+            raise query_error(where, f"'{f.key}' holds {f.kind} values, not {t.__name__}", repr(value)[:80], kind)
+        if t is str and "\x00" in value and self.dialect == "postgresql":
+            raise query_error(where, "PostgreSQL text cannot hold the NUL character", repr(value)[:80], kind)
+        return value
+
+    def _id_value(self, id: Any, where: str) -> Any:
+        kind = self._table_info().id.kind
+        if kind == "anyid" and encode_id(id) is None:
+            raise query_error(where, "an integer id must fit in 64 bits", id, "entity")
+        if (kind == "number" and type(id) is not int) or (kind == "string" and type(id) is not str):
+            raise query_error(where, f"the id column holds {kind} values", repr(id)[:80], "entity")
+        return id
+
+    def _refuse_unique_indexes(self) -> None:
+        """Declared unique indexes are not enforced by this adapter yet: refuse writes rather than ignore them."""
+        if any(spec.unique for spec in self.index_specs):
+            raise self.unsupported(
+                "unique index", None, "declare the unique constraint on the SQLAlchemy model (a clash is then a 409)"
+            )
+
+    async def _advance_sequence(self, conn: AsyncConnection) -> None:
+        """After explicit ids on PostgreSQL: move the key's sequence past them, so a generated id never collides."""
+        info = self._table_info()
+        column = info.id.column
+        seq = sa.func.pg_get_serial_sequence(info.table.fullname, column.name)
+        top = sa.select(sa.func.max(column)).scalar_subquery()
+        await conn.execute(sa.select(sa.func.setval(seq, top)))
+
+    def _is_simple(self, update: Update) -> bool:
+        """Whether the update is plain column assignments (one ``UPDATE`` statement)."""
+        info = self._table_info()
+        for path in (*(p for p, _ in update.set), *update.unset):
+            if "." in path and info.field(path, f"$set.{path}", "update")[0].kind == "json":
+                return False
+        for path, _ in update.inc:
+            f, rest = info.field(path, f"$inc.{path}", "update")
+            if f.kind != "number" or rest:
+                return False
+        return True
+
+    def _check_update_fields(self, update: Update) -> None:
+        info = self._table_info()
+        for op, paths in (
+            ("$set", [p for p, _ in update.set]),
+            ("$unset", update.unset),
+            ("$inc", [p for p, _ in update.inc]),
+        ):
+            for path in paths:
+                f, rest = info.field(path, f"{op}.{path}", "update")
+                if rest and f.kind != "json":
+                    raise query_error(
+                        f"{op}.{path}", f"'{f.key}' is not a JSON column: no dotted paths into it", path, "update"
+                    )
+
+    async def _update_in(
+        self, conn: AsyncConnection, filter: Node | None, update: Update, where: sa.ColumnElement[bool] | None = None
+    ) -> int:
+        self._refuse_unique_indexes()
+        info = self._table_info()
+        if where is None:
+            assert filter is not None
+            where = self._where(filter)
+            await self._check_guards(conn)
+        if not update:
+            return int(
+                (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
+            )
+        if any(path.split(".", 1)[0] not in info.fields for path in update.unset):  # nothing to remove there
+            update = replace(update, unset=tuple(p for p in update.unset if p.split(".", 1)[0] in info.fields))
+        self._check_update_fields(update)
+        if not update:
+            return int(
+                (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
+            )
+        if self._is_simple(update):
+            values: dict[str, Any] = {}
+            for path, value in update.set:
+                f = info.fields[path]
+                values[f.column.key] = self._column_value(f, value, f"$set.{path}", "update")
+                if f.kind == "json" and value is None:
+                    values[f.column.key] = sa.JSON.NULL
+            for path in update.unset:
+                values[info.fields[path].column.key] = sa.null()
+            for path, amount in update.inc:
+                column = info.fields[path].column
+                null = await conn.execute(
+                    sa.select(sa.literal(1)).select_from(info.table).where(where, column.is_(None)).limit(1)
+                )
+                if null.first() is not None:
+                    raise query_error(
+                        f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", "None", "update"
+                    )
+                values[column.key] = column + amount
+            result = await conn.execute(info.table.update().where(where).values(values))
+            return int(result.rowcount)
+        return await self._update_rows(conn, where, update)
+
+    async def _update_rows(self, conn: AsyncConnection, where: sa.ColumnElement[bool], update: Update) -> int:
+        """Read-modify-write of the matched rows (JSON paths), under row locks, all validated before writing."""
+        info = self._table_info()
+        touched = {path.split(".", 1)[0] for path in update.paths}
+        fields = [info.fields[k] for k in touched]
+        cols = [self._json_text(f.column) if f.kind == "json" else f.column for f in fields]
+        stmt = sa.select(info.order, *cols).where(where).order_by(info.order)
+        if self.dialect != "sqlite":
+            stmt = stmt.with_for_update()
+        rows = (await conn.execute(stmt)).all()
+        changes: list[tuple[Any, dict[str, Any]]] = []
+        for row in rows:
+            doc: dict[str, Any] = {}
+            for f, value in zip(fields, row[1:]):
+                if f.kind != "json":
+                    doc[f.key] = float(value) if isinstance(value, Decimal) else value
+                elif value is not None:
+                    doc[f.key] = decode_json(value)
+            new = apply_update(doc, update)
+            values: dict[str, Any] = {}
+            for f in fields:
+                if f.key not in new:
+                    values[f.column.key] = sa.null()
+                else:
+                    v = self._column_value(f, new[f.key], f"$set.{f.key}", "update")
+                    values[f.column.key] = sa.JSON.NULL if f.kind == "json" and v is None else v
+            changes.append((row[0], values))
+        for order, values in changes:
+            await conn.execute(info.table.update().where(info.order == order).values(values))
+        return len(changes)
