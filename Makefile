@@ -1,15 +1,15 @@
-# Two commands do all the set-up on a fresh machine: `make example` and `make test`.
+# Two commands do all the set-up on a fresh machine: `make shop` (install and run the shop) and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint example bench clean
+.PHONY: install test lint shop run example bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,sql,postgres,mysql]"
+	$(BIN)/python -m pip install --quiet -e ".[shop,test,sql,postgres,mysql]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,6 +20,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+shop: $(STAMP)
+	$(BIN)/python -m shop
+
+run: shop
 
 example: $(STAMP)
 	$(BIN)/python examples/quickstart.py

@@ -1,0 +1,72 @@
+"""The shop's field types, defined once and shared by every entity model and its variants.
+
+Constraints are the course's (post 11's Mongoose schemas): e-mail format, lower-cased and trimmed; password at least
+6 characters; price and stock at least 0; quantity at least 1; role and order status enums. Lengths have upper bounds
+too (the course has none): a name of a megabyte is a 422, not a stored row. Numbers are strict: ``"2"`` is not a
+quantity (a 422 naming the field), as a JSON API should answer a wrong type.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, StrictBool, StrictFloat, StrictInt, StringConstraints
+
+__all__ = [
+    "ORDER_STATUSES",
+    "ROLES",
+    "Active",
+    "Category",
+    "Description",
+    "Email",
+    "EntityId",
+    "Name",
+    "OrderStatus",
+    "Password",
+    "PasswordHash",
+    "Price",
+    "ProductName",
+    "Quantity",
+    "Role",
+    "Stock",
+    "Timestamp",
+    "now",
+]
+
+ROLES = ("admin", "user")
+ORDER_STATUSES = ("pending", "confirmed", "shipped", "delivered", "cancelled")
+
+EMAIL_PATTERN = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
+"""fastest-validator's "quick" e-mail check: something@something.tld without spaces."""
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware UTC (what ``createdAt``/``updatedAt`` hold)."""
+    return datetime.now(UTC)
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=EMAIL_PATTERN),
+    Field(json_schema_extra={"format": "email", "unique": True}),
+]
+def _fits_bcrypt(value: str) -> str:
+    if len(value.encode("utf-8")) > 72:
+        raise ValueError("the password must be at most 72 bytes in UTF-8 (bcrypt's limit)")
+    return value
+
+
+Password = Annotated[str, Field(min_length=6, max_length=72), AfterValidator(_fits_bcrypt)]
+PasswordHash = Annotated[str, Field(min_length=1, max_length=200)]
+Role = Literal["admin", "user"]
+Active = StrictBool
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=5000)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Price = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e12)]
+Stock = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
+Quantity = Annotated[StrictInt, Field(ge=1, le=10_000)]
+OrderStatus = Literal["pending", "confirmed", "shipped", "delivered", "cancelled"]
+EntityId = Annotated[str, Field(min_length=1, max_length=64)]
+Timestamp = datetime

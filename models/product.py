@@ -1,0 +1,49 @@
+"""The product entity (post 11's ``models/product.model.js``) and its create/update variants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .fields import Active, Category, Description, Price, ProductName, Stock, now
+
+__all__ = ["Product", "ProductCreate", "ProductUpdate"]
+
+
+class Product(BaseModel):
+    """A stored product: the ``entityValidator`` and the SQL table's columns."""
+
+    name: ProductName
+    description: Description = ""
+    price: Price
+    stock: Stock = 0
+    category: Category = "general"
+    isActive: Active = True
+    createdAt: datetime = Field(default_factory=now)
+    updatedAt: datetime | None = None
+
+
+class ProductCreate(BaseModel):
+    """``POST /api/admin/product``: no id, no timestamps, nothing undeclared."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: ProductName
+    description: Description = ""
+    price: Price
+    stock: Stock = 0
+    category: Category = "general"
+    isActive: Active = True
+
+
+class ProductUpdate(BaseModel):
+    """``PUT /api/admin/product/:id``: any subset of the editable fields."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=64)
+    name: ProductName | None = None
+    description: Description | None = None
+    price: Price | None = None
+    stock: Stock | None = None
+    category: Category | None = None
+    isActive: Active | None = None

@@ -1,0 +1,63 @@
+"""Fresh databases for the end-to-end suite: SQLite files always; PostgreSQL and MariaDB when reachable.
+
+Server URLs come from ``DBMIXIN_PG_URL`` / ``DBMIXIN_MYSQL_URL`` (as the SQL adapter's tests; defaults: the CI
+machine's ``postgres@127.0.0.1:5432/test`` and ``root@127.0.0.1:3306/test``). Each run creates its own database
+(``shop_e2e_<random>``) beside the configured one and drops it afterwards. An unreachable server skips its run,
+except under ``CI=true`` where it fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+PG_URL = os.environ.get("DBMIXIN_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+MYSQL_URL = os.environ.get("DBMIXIN_MYSQL_URL", "mysql+asyncmy://root@127.0.0.1:3306/test")
+
+
+def _reachable(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+async def _execute(url: str, statement: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+def fresh_database(kind: str, tmp: Path) -> tuple[str, Callable[[], None]]:
+    """``(DATABASE_URL, drop)`` of a new, empty database of ``kind`` (``sqlite``, ``postgresql``, ``mariadb``)."""
+    if kind == "memory":
+        return "memory://", lambda: None
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp / 'shop.db'}", lambda: None
+    import sqlalchemy as sa
+
+    server = sa.make_url(PG_URL if kind == "postgresql" else MYSQL_URL)
+    if not _reachable(server.render_as_string(hide_password=False)):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{kind} is not reachable (CI=true: a database may not be skipped)")
+        pytest.skip(f"{kind} is not reachable at {server.host}:{server.port}")
+    name = f"shop_e2e_{secrets.token_hex(4)}"
+    admin_url = server.render_as_string(hide_password=False)
+    asyncio.run(_execute(admin_url, f"CREATE DATABASE {name}"))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    return url, lambda: asyncio.run(_execute(admin_url, f"DROP DATABASE {name}"))
