@@ -8,6 +8,13 @@ parameters: later ones win, as moleculer-web's ``Object.assign(params, body, que
 ``on_before_call``, ``authenticate`` (its result becomes ``ctx.meta["user"]``), ``authorize``, call the action,
 run ``on_after_call`` and send the result with the ``$statusCode``/``$responseHeaders``/``$responseType`` the action
 put in ``ctx.meta``. ``X-Request-ID`` (from the request, or generated) becomes ``ctx.request_id`` and is echoed.
+
+Hostile input: a request id that is not 1-128 visible ASCII characters is replaced by a generated one; a JSON body
+with ``NaN``/``Infinity``, a number out of the double range or nesting too deep for the parser is a 400 (Python's
+``json`` would accept the first two and crash on the last); a response header (``$responseHeaders``, ``$location``,
+``$responseType``) that HTTP cannot carry (a bad name, CR/LF or another control character, not latin-1) is a 500
+``INVALID_RESPONSE_HEADER`` sent without it. Results are always standard JSON: ``NaN`` and the infinities become
+``null`` as ``JSON.stringify`` writes them, and a lone surrogate is escaped (``\\udc00``).
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import os
+import re
 import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -61,12 +70,55 @@ def _default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default)  # one, not one per call
+# one, not one per call; ``allow_nan=False``: Python's ``NaN``/``Infinity`` tokens are not JSON
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_default, allow_nan=False)
+_ASCII_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), default=_default, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (``JSON.stringify``'s ``null``)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_finite(item) for item in value]
+    return value
 
 
 def json_dumps(data: Any) -> bytes:
-    """Compact UTF-8 JSON (dates as ISO strings, as ``JSON.stringify`` does)."""
-    return _ENCODER.encode(data).encode("utf-8")
+    """Compact UTF-8 JSON (dates as ISO strings, ``NaN``/``Infinity`` as ``null``, as ``JSON.stringify`` does).
+
+    The fast path encodes as is; only a value it refuses (a non-finite float, or a lone surrogate that UTF-8 cannot
+    carry) takes the slower one, which replaces the floats and escapes every non-ASCII character.
+    """
+    try:
+        return _ENCODER.encode(data).encode("utf-8")
+    except ValueError:  # UnicodeEncodeError is one too
+        return _ASCII_ENCODER.encode(_finite(data)).encode("ascii")
+
+
+def _no_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"Number out of range: {text[:32]}")
+    return value
+
+
+_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")  # visible ASCII: safe to echo in a header and to log
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name (RFC 9110 token)
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # no CR, LF, NUL or other control character; latin-1
+
+
+def _header(headers: dict[str, str], name: Any, value: Any) -> None:
+    text = str(value)
+    if not isinstance(name, str) or _TOKEN.fullmatch(name) is None or _FIELD_VALUE.fullmatch(text) is None:
+        raise MoleculerError(f"Invalid response header {name!r}: {text[:64]!r}", 500, "INVALID_RESPONSE_HEADER")
+    headers[name] = text
 
 
 def _query_params(query_string: bytes) -> dict[str, Any]:
@@ -163,7 +215,8 @@ class GatewayApp:
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
-        request_id = request.headers.get("x-request-id") or self.next_id()
+        sent_id = request.headers.get("x-request-id")
+        request_id = sent_id if sent_id and _REQUEST_ID.fullmatch(sent_id) else self.next_id()
         started = time.monotonic() if self.log_requests else 0.0
         headers: dict[str, str] = {"X-Request-ID": request_id}
         try:
@@ -253,9 +306,11 @@ class GatewayApp:
         if ctype != "application/json" and not ctype.endswith("+json"):
             raise UnsupportedMediaTypeError({"contentType": ctype or None})
         try:
-            data = json.loads(raw)
+            data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
         except ValueError as err:
             raise BadRequestError("INVALID_REQUEST_BODY", {"error": str(err)}, "Invalid JSON body") from None
+        except RecursionError:
+            raise BadRequestError("INVALID_REQUEST_BODY", {"error": "Nested too deeply"}, "Invalid JSON body") from None
         if not isinstance(data, dict):
             raise ValidationError(data=[{
                 "type": "object", "field": "body", "message": "The request body must be a JSON object.",
@@ -287,20 +342,24 @@ class GatewayApp:
 
 def build_response(meta: dict[str, Any], data: Any, headers: dict[str, str] | None = None) -> RawResponse:
     """The HTTP response for an action's result, honouring ``$statusCode``, ``$responseHeaders``, ``$responseType``
-    and ``$location`` in ``meta`` (moleculer-web's ``sendResponse``); ``headers`` are sent too."""
+    and ``$location`` in ``meta`` (moleculer-web's ``sendResponse``); ``headers`` (not changed) are sent too.
+
+    Raises ``MoleculerError`` (500, ``INVALID_STATUS_CODE`` or ``INVALID_RESPONSE_HEADER``) for a status or a header
+    that HTTP cannot carry."""
     status = meta.get("$statusCode") or 200
     if not isinstance(status, int) or not 100 <= status <= 599:
         raise MoleculerError(f"Invalid $statusCode {status!r}", 500, "INVALID_STATUS_CODE")
     response_type = meta.get("$responseType")
-    if headers is None:
-        headers = {}
+    headers = {} if headers is None else dict(headers)  # the caller's stay clean for an error response
     for key, value in (meta.get("$responseHeaders") or {}).items():
-        if key.lower() == "content-type" and not response_type:
+        if isinstance(key, str) and key.lower() == "content-type" and not response_type:
             response_type = value
         else:
-            headers[key] = str(value)
+            _header(headers, key, value)
+    if response_type:
+        _header({}, "Content-Type", response_type)
     if 300 <= status < 400 and meta.get("$location"):
-        headers["Location"] = str(meta["$location"])
+        _header(headers, "Location", meta["$location"])
     if data is None:
         return RawResponse(b"", status, headers, None)
     if isinstance(data, bytes | bytearray):

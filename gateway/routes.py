@@ -19,6 +19,7 @@ from broker.utils import ensure_list
 from broker.wildcard import match as wildcard_match
 
 from .aliases import Alias, auto_aliases, join_paths, parse_alias
+from .cors import check_cors
 from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,6 +71,8 @@ class Route:
         self.auto_aliases = bool(_opt(opts, "auto_aliases", "autoAliases", False))
         cors = opts.get("cors", settings.get("cors"))
         self.cors: dict[str, Any] | None = ({} if cors is True else cors) or None
+        if self.cors is not None:
+            check_cors(self.cors, self.name)
         rate = _opt(opts, "rate_limit", "rateLimit", settings.get("rate_limit"))
         self.rate_limiter = RateLimiter(rate) if rate else None
         self.body_limit = parse_size(_opt(opts, "body_limit", "bodyLimit", settings.get("body_limit", "1mb")))
