@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .registry import ActionDefinition
 from .service import full_service_name
 
 __all__ = ["Node", "NodeCatalog", "RemoteAction", "RemoteEvent", "RemoteService"]
@@ -112,10 +113,10 @@ class RemoteService:
         return f"<RemoteService {self.full_name}@{self.node_id}>"
 
 
-class RemoteAction:
+class RemoteAction(ActionDefinition):
     """An action of a remote service: ``name``, ``raw_name``, ``definition`` (its INFO entry), ``service``."""
 
-    __slots__ = ("definition", "handler", "name", "raw_name", "service", "visibility")
+    __slots__ = ()
 
     def __init__(self, service: RemoteService, definition: dict[str, Any]) -> None:
         self.service = service
@@ -124,24 +125,6 @@ class RemoteAction:
         self.raw_name = str(definition.get("rawName") or self.name.rsplit(".", 1)[-1])
         self.visibility = definition.get("visibility") or "published"
         self.handler: Any = None
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.definition.get(key, default)
-
-    def __getitem__(self, key: str) -> Any:
-        return self.definition[key]
-
-    @property
-    def params(self) -> Any:
-        return self.definition.get("params")
-
-    @property
-    def cache(self) -> Any:
-        return self.definition.get("cache")
-
-    @property
-    def timeout(self) -> Any:
-        return self.definition.get("timeout")
 
     def __repr__(self) -> str:
         return f"<RemoteAction {self.name}@{self.service.node_id}>"

@@ -37,18 +37,10 @@ class _Definition:
         return self.definition.get(key, default)
 
 
-class Action(_Definition):
-    """A registered action: its full ``name``, ``raw_name``, definition keys and the wrapped ``handler``."""
+class ActionDefinition(_Definition):
+    """What local and remote actions share: ``raw_name``, ``visibility`` and the definition's options."""
 
     __slots__ = ("raw_name", "visibility")
-
-    def __init__(self, name: str, raw_name: str, service: Service, definition: dict[str, Any]) -> None:
-        self.name = name
-        self.raw_name = raw_name
-        self.service = service
-        self.definition = definition
-        self.visibility = definition.get("visibility") or "published"
-        self.handler: Handler | None = None
 
     @property
     def params(self) -> Any:
@@ -61,6 +53,20 @@ class Action(_Definition):
     @property
     def timeout(self) -> Any:
         return self.definition.get("timeout")
+
+
+class Action(ActionDefinition):
+    """A registered action: its full ``name``, ``raw_name``, definition keys and the wrapped ``handler``."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, raw_name: str, service: Service, definition: dict[str, Any]) -> None:
+        self.name = name
+        self.raw_name = raw_name
+        self.service = service
+        self.definition = definition
+        self.visibility = definition.get("visibility") or "published"
+        self.handler: Handler | None = None
 
     def __repr__(self) -> str:
         return f"<Action {self.name}>"
