@@ -14,6 +14,7 @@ from broker import ServiceBroker
 from broker.transporters import FakeBus, FakeTransporter
 
 NATS_URL = "nats://127.0.0.1:4222"
+REDIS_URL = "redis://127.0.0.1:6379"
 
 
 def server_reachable(host: str, port: int) -> bool:

@@ -23,9 +23,8 @@ from broker import ServiceBroker
 from broker.context import Context
 from broker.errors import MoleculerClientError
 
-from .conftest import NATS_URL, require_server
+from .conftest import NATS_URL, REDIS_URL, require_server
 
-REDIS_URL = "redis://127.0.0.1:6379"
 PEER = Path(__file__).resolve().parent / "interop" / "peer.js"
 CACHE = Path.home() / ".cache" / "dbmixin-interop"
 VERSIONS = {"4": ("v14", "moleculer@0.14"), "5": ("v15", "moleculer@0.15")}

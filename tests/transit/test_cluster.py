@@ -1,4 +1,4 @@
-"""The same cluster behaviour over the real NATS server (127.0.0.1:4222): in one process and across processes.
+"""Cluster behaviour over the real NATS and Redis servers (127.0.0.1:4222, :6379): in one process and across processes.
 
 Skipped when the server is unreachable, except under ``CI=true`` where that is a failure. Each test uses its own
 namespace, so tests (and other users of the server) never see each other's packets.
@@ -22,20 +22,25 @@ from broker import ServiceBroker
 from broker.context import Context
 from broker.errors import ValidationError
 
-from .conftest import NATS_URL, require_server
+from .conftest import NATS_URL, REDIS_URL, require_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-async def nats_cluster() -> AsyncIterator[Callable[..., Any]]:
-    require_server("127.0.0.1", 4222, "NATS")
+TRANSPORTS = {"nats": (4222, "NATS", NATS_URL), "redis": (6379, "Redis", REDIS_URL)}
+
+
+@pytest.fixture(params=sorted(TRANSPORTS))
+async def cluster(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Any]]:
+    """``await cluster(node_id, *schemas, **options)`` → a started broker on the real NATS or Redis server."""
+    port, label, url = TRANSPORTS[request.param]
+    require_server("127.0.0.1", port, label)
     namespace = f"t{uuid.uuid4().hex[:8]}"
     brokers: list[ServiceBroker] = []
 
     async def factory(node_id: str, *schemas: Any, **options: Any) -> ServiceBroker:
         options.setdefault("logger", False)
-        broker = ServiceBroker(node_id=node_id, namespace=namespace, transporter=NATS_URL, **options)
+        broker = ServiceBroker(node_id=node_id, namespace=namespace, transporter=url, **options)
         for schema in schemas:
             broker.create_service(schema)
         brokers.append(broker)
@@ -43,6 +48,7 @@ async def nats_cluster() -> AsyncIterator[Callable[..., Any]]:
         return broker
 
     factory.namespace = namespace  # type: ignore[attr-defined]
+    factory.url = url  # type: ignore[attr-defined]
     yield factory
     for broker in brokers:
         if broker.started:
@@ -63,9 +69,9 @@ async def until(predicate: Callable[[], bool], timeout: float = 5) -> None:
             await asyncio.sleep(0.01)
 
 
-async def test_two_brokers_call_each_other_over_nats(nats_cluster: Any) -> None:
-    await nats_cluster("n-server", MATH)
-    caller = await nats_cluster("n-caller")
+async def test_two_brokers_call_each_other(cluster: Any) -> None:
+    await cluster("n-server", MATH)
+    caller = await cluster("n-caller")
     await caller.wait_for_services("math", timeout=5000)
     meta: dict[str, Any] = {}
     assert await caller.call("math.add", {"a": 2, "b": 3}, meta=meta) == 5
@@ -74,16 +80,16 @@ async def test_two_brokers_call_each_other_over_nats(nats_cluster: Any) -> None:
         await caller.call("math.add", {"a": "x", "b": 3})
 
 
-async def test_three_brokers_balance_calls_and_events_over_nats(nats_cluster: Any) -> None:
+async def test_three_brokers_balance_calls_and_events(cluster: Any) -> None:
     got: list[str] = []
 
     async def on_job(self: Any, ctx: Context) -> None:
         got.append(ctx.broker.node_id)
 
     worker = {"name": "worker", "events": {"job": on_job}}
-    await nats_cluster("n1", MATH, worker)
-    await nats_cluster("n2", MATH, worker)
-    caller = await nats_cluster("n-caller")
+    await cluster("n1", MATH, worker)
+    await cluster("n2", MATH, worker)
+    caller = await cluster("n-caller")
     actions = caller.registry.actions
     await until(lambda: "math.add" in actions and len(actions["math.add"].endpoints) == 2)
     metas = []
@@ -100,9 +106,9 @@ async def test_three_brokers_balance_calls_and_events_over_nats(nats_cluster: An
     await until(lambda: len(got) == 6)
 
 
-async def test_a_node_that_stops_disappears_from_the_others_over_nats(nats_cluster: Any) -> None:
-    server = await nats_cluster("n-server", MATH)
-    caller = await nats_cluster("n-caller")
+async def test_a_node_that_stops_disappears_from_the_others(cluster: Any) -> None:
+    server = await cluster("n-server", MATH)
+    caller = await cluster("n-caller")
     await caller.wait_for_services("math", timeout=5000)
     await server.stop()
     await until(lambda: not caller.registry.has_service("math"))
@@ -130,14 +136,14 @@ SERVER_SCRIPT = textwrap.dedent(
 )
 
 
-async def test_brokers_in_separate_processes_call_each_other_over_nats(nats_cluster: Any) -> None:
+async def test_brokers_in_separate_processes_call_each_other(cluster: Any) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER_SCRIPT, nats_cluster.namespace, NATS_URL],
+        [sys.executable, "-c", SERVER_SCRIPT, cluster.namespace, cluster.url],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
     )  # fmt: skip
     try:
-        caller = await nats_cluster("proc-caller")
+        caller = await cluster("proc-caller")
         await caller.wait_for_services("math", timeout=15000)
         assert await caller.call("math.add", {"a": 20, "b": 22}) == 42
         assert proc.stdin is not None
@@ -150,16 +156,17 @@ async def test_brokers_in_separate_processes_call_each_other_over_nats(nats_clus
         proc.wait(timeout=10)
 
 
-async def test_disable_balancer_lets_nats_queue_groups_pick_the_node(nats_cluster: Any) -> None:
+@pytest.mark.parametrize("cluster", ["nats"], indirect=True)  # queue groups are NATS's
+async def test_disable_balancer_lets_nats_queue_groups_pick_the_node(cluster: Any) -> None:
     got: list[str] = []
 
     async def on_job(self: Any, ctx: Context) -> None:
         got.append(ctx.broker.node_id)
 
     worker = {"name": "worker", "events": {"job": on_job}}
-    await nats_cluster("b1", MATH, worker, disable_balancer=True)
-    await nats_cluster("b2", MATH, worker, disable_balancer=True)
-    caller = await nats_cluster("b-caller", disable_balancer=True)
+    await cluster("b1", MATH, worker, disable_balancer=True)
+    await cluster("b2", MATH, worker, disable_balancer=True)
+    caller = await cluster("b-caller", disable_balancer=True)
     actions = caller.registry.actions
     await until(lambda: "math.add" in actions and len(actions["math.add"].endpoints) == 2)
     answered = set()
@@ -174,14 +181,14 @@ async def test_disable_balancer_lets_nats_queue_groups_pick_the_node(nats_cluste
     assert set(got) <= {"b1", "b2"}
 
 
-async def test_a_killed_process_is_expired_after_the_heartbeat_timeout(nats_cluster: Any) -> None:
+async def test_a_killed_process_is_expired_after_the_heartbeat_timeout(cluster: Any) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER_SCRIPT, nats_cluster.namespace, NATS_URL],
+        [sys.executable, "-c", SERVER_SCRIPT, cluster.namespace, cluster.url],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
     )  # fmt: skip
     try:
-        caller = await nats_cluster("kill-caller")
+        caller = await cluster("kill-caller")
         await caller.wait_for_services("math", timeout=15000)
         proc.kill()  # no DISCONNECT, no INFO: the node just falls silent
         proc.wait(timeout=10)
