@@ -30,6 +30,7 @@ __all__ = ["CRUD_METHODS", "guarded"]
 
 _OPEN = Visibility({})  # custom actions' raw params: no hidden-field guard
 
+
 def sanitize_params(self: Any, ctx: Any, params: Mapping[str, Any], paging: bool = False) -> dict[str, Any]:
     """Convert, check and cap the read params (``dbmixin.params``); ``paging=True`` (the ``list`` action) adds
     ``page``/``pageSize`` → ``limit``/``offset``. Returns a mapping (moleculer-db's contract) that carries the typed
