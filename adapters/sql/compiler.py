@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..compiler import operator_name
 from ..errors import UnsupportedQueryError
 from ..query import And, Compare, Exists, In, MatchAll, Node, Not, Or, Regex, Search, SortKey
 from .columns import Field, TableInfo
@@ -37,16 +38,6 @@ __all__ = ["SqlCompiler"]
 Clause = ColumnElement[bool]
 _CANONICAL_INT = re.compile(r"-?(0|[1-9][0-9]{0,18})")
 _BINARY = {"postgresql": "C", "mysql": "utf8mb4_nopad_bin", "mariadb": "utf8mb4_nopad_bin", "sqlite": "BINARY"}
-
-
-def _op_name(node: Node) -> str:
-    if isinstance(node, Compare):
-        return f"${node.op}"
-    if isinstance(node, In):
-        return "$nin" if node.negate else "$in"
-    if isinstance(node, Search):
-        return "search"
-    return "$" + type(node).__name__.lower()
 
 
 class SqlCompiler:
@@ -106,7 +97,7 @@ class SqlCompiler:
     def unsupported(self, node: Node, reason: str | None = None) -> UnsupportedQueryError:
         """The 400 for a node this dialect cannot run with the portable meaning."""
         path = getattr(node, "path", None)
-        return UnsupportedQueryError(_op_name(node), self.adapter_name, path, reason)
+        return UnsupportedQueryError(operator_name(node), self.adapter_name, path, reason)
 
     # ----------------------------------------------------------------------------------------------- leaves
 
@@ -126,7 +117,7 @@ class SqlCompiler:
         if self._json_class is not None and not isinstance(node, Regex):
             rest = node.path.partition(".")[2]
             json = self._json_class(field.column, field.key)
-            self._guard_path(json, rest, _op_name(node), node.path)
+            self._guard_path(json, rest, operator_name(node), node.path)
             return json.leaf(node, rest)
         if not self.sqlite:
             raise self.unsupported(node, "queries into JSON columns are only compiled on SQLite so far")

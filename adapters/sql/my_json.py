@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..query import Compare, Exists, In, SortKey
+from ..query import SortKey
+from .json_leaves import Clause, JsonLeaves
 from .types import datetime_key, encode_value
 
 __all__ = ["MyJson"]
 
-Clause = ColumnElement[bool]
 _BIN = "utf8mb4_nopad_bin"
 _DATE_PATH = '$."$date"'
 _NUMBER = ("INTEGER", "DOUBLE", "DECIMAL")
@@ -59,7 +59,7 @@ def _lit(value: Any) -> ColumnElement[Any]:
     return sa.literal(json.dumps(encode_value(value)), sa.Text())
 
 
-class MyJson:
+class MyJson(JsonLeaves):
     """Builds MariaDB clauses for one JSON column; collects guard conditions like ``PgJson``."""
 
     def __init__(self, column: sa.Column[Any], key: str) -> None:
@@ -118,24 +118,6 @@ class MyJson:
     def _any(self, x: ColumnElement[Any], match: Callable[[ColumnElement[Any]], Clause]) -> Clause:
         element = sa.literal_column("e.v", sa.Text())
         return sa.or_(match(x), sa.and_(self._typeof(x) == "ARRAY", _AnyElement(x, match(element))))
-
-    def leaf(self, node: Compare | In | Exists, rest: str) -> Clause:
-        """The two-valued clause of a leaf on this column at the sub-path ``rest``."""
-        x = self.at(rest)
-        if isinstance(node, Exists):
-            return x.is_not(None) if node.flag else x.is_(None)
-        if isinstance(node, Compare):
-            if node.op in ("eq", "ne"):
-                clause = self._eq(x, node.value)
-                return sa.not_(clause) if node.op == "ne" else clause
-            op, value = node.op, node.value
-            return sa.func.coalesce(self._any(x, lambda e: self._range_one(e, op, value)), sa.false())
-        clause = sa.or_(sa.false(), *(self._eq(x, v) for v in node.values))
-        return sa.not_(clause) if node.negate else clause
-
-    def _eq(self, x: ColumnElement[Any], value: Any) -> Clause:
-        matched = sa.func.coalesce(self._any(x, lambda e: self._eq_one(e, value)), sa.false())
-        return sa.or_(x.is_(None), matched) if value is None else matched
 
     def search(self, rest: str, needle: str) -> Clause:
         x = self.at(rest)

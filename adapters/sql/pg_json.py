@@ -22,12 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..query import Compare, Exists, In, SortKey
+from ..query import SortKey
+from .json_leaves import Clause, JsonLeaves
 from .types import datetime_key, encode_json
 
 __all__ = ["PgJson"]
 
-Clause = ColumnElement[bool]
 _DATE = "$date"
 _RANK_SQL = {"null": 1, "number": 3, "string": 4, "object": 5, "array": 6, "boolean": 7}
 
@@ -45,7 +45,7 @@ def _date_text(e: ColumnElement[Any]) -> ColumnElement[Any]:
     return e.op("->>", return_type=sa.Text())(sa.literal(_DATE, sa.Text()))
 
 
-class PgJson:
+class PgJson(JsonLeaves):
     """Builds ``jsonb`` clauses for one JSON column; collects guard conditions (see the module docstring)."""
 
     def __init__(self, column: sa.Column[Any], key: str) -> None:
@@ -105,24 +105,6 @@ class PgJson:
         return sa.or_(match(x), sa.and_(self._typeof(x) == "array", inner))
 
     # --------------------------------------------------------------------------------------------- leaves
-
-    def leaf(self, node: Compare | In | Exists, rest: str) -> Clause:
-        """The two-valued clause of a leaf on this column at the sub-path ``rest``."""
-        x = self.at(rest)
-        if isinstance(node, Exists):
-            return x.is_not(None) if node.flag else x.is_(None)
-        if isinstance(node, Compare):
-            if node.op in ("eq", "ne"):
-                clause = self._eq(x, node.value)
-                return sa.not_(clause) if node.op == "ne" else clause
-            op, value = node.op, node.value
-            return sa.func.coalesce(self._any(x, lambda e: self._range_one(e, op, value)), sa.false())
-        clause = sa.or_(sa.false(), *(self._eq(x, v) for v in node.values))
-        return sa.not_(clause) if node.negate else clause
-
-    def _eq(self, x: ColumnElement[Any], value: Any) -> Clause:
-        matched = sa.func.coalesce(self._any(x, lambda e: self._eq_one(e, value)), sa.false())
-        return sa.or_(x.is_(None), matched) if value is None else matched
 
     def search(self, rest: str, needle: str) -> Clause:
         """Case-insensitive substring over a string value, or the string elements of an array."""
