@@ -1,5 +1,6 @@
 """What the JSON-column compilers of PostgreSQL (``pg_json.py``) and MariaDB (``my_json.py``) share: the two-valued
-clause of a leaf (``$eq``/``$ne``/ranges/``$in``/``$nin``/``$exists``) built from each dialect's element primitives."""
+clause of a leaf (``$eq``/``$ne``/ranges/``$in``/``$nin``/``$exists``) and of a search, built from each dialect's
+element primitives."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ class JsonLeaves(ABC):
     @abstractmethod
     def _range_one(self, e: ColumnElement[Any], op: str, value: Any) -> Clause: ...
 
+    @abstractmethod
+    def _contains_text(self, e: ColumnElement[Any], needle: str) -> Clause:
+        """``e`` is a JSON string whose lower-cased text contains ``needle`` (already lower-cased)."""
+
     def leaf(self, node: Compare | In | Exists, rest: str) -> Clause:
         """The two-valued clause of a leaf on this column at the sub-path ``rest``."""
         x = self.at(rest)
@@ -50,3 +55,7 @@ class JsonLeaves(ABC):
     def _eq(self, x: ColumnElement[Any], value: Any) -> Clause:
         matched = sa.func.coalesce(self._any(x, lambda e: self._eq_one(e, value)), sa.false())
         return sa.or_(x.is_(None), matched) if value is None else matched
+
+    def search(self, rest: str, needle: str) -> Clause:
+        """Case-insensitive substring over a string value, or the string elements of an array."""
+        return sa.func.coalesce(self._any(self.at(rest), lambda e: self._contains_text(e, needle)), sa.false())

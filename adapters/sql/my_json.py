@@ -119,14 +119,9 @@ class MyJson(JsonLeaves):
         element = sa.literal_column("e.v", sa.Text())
         return sa.or_(match(x), sa.and_(self._typeof(x) == "ARRAY", _AnyElement(x, match(element))))
 
-    def search(self, rest: str, needle: str) -> Clause:
-        x = self.at(rest)
-
-        def one(e: ColumnElement[Any]) -> Clause:
-            text = sa.func.LOWER(sa.func.JSON_UNQUOTE(e, type_=sa.Text()))
-            return sa.and_(self._typeof(e) == "STRING", sa.func.LOCATE(sa.literal(needle, sa.Text()), text) > 0)
-
-        return sa.func.coalesce(self._any(x, one), sa.false())
+    def _contains_text(self, e: ColumnElement[Any], needle: str) -> Clause:
+        text = sa.func.LOWER(sa.func.JSON_UNQUOTE(e, type_=sa.Text()))
+        return sa.and_(self._typeof(e) == "STRING", sa.func.LOCATE(sa.literal(needle, sa.Text()), text) > 0)
 
     def order(self, key: SortKey, rest: str) -> tuple[list[ColumnElement[Any]], Clause]:
         """ORDER BY terms in the language's type order, and the guard (arrays, non-date objects at the path)."""

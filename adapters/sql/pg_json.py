@@ -106,15 +106,8 @@ class PgJson(JsonLeaves):
 
     # --------------------------------------------------------------------------------------------- leaves
 
-    def search(self, rest: str, needle: str) -> Clause:
-        """Case-insensitive substring over a string value, or the string elements of an array."""
-        x = self.at(rest)
-
-        def one(e: ColumnElement[Any]) -> Clause:
-            text = sa.func.lower(_text(e))
-            return sa.and_(self._typeof(e) == "string", sa.func.strpos(text, needle) > 0)
-
-        return sa.func.coalesce(self._any(x, one), sa.false())
+    def _contains_text(self, e: ColumnElement[Any], needle: str) -> Clause:
+        return sa.and_(self._typeof(e) == "string", sa.func.strpos(sa.func.lower(_text(e)), needle) > 0)
 
     # ----------------------------------------------------------------------------------------------- sort
 

@@ -136,12 +136,17 @@ SERVER_SCRIPT = textwrap.dedent(
 )
 
 
-async def test_brokers_in_separate_processes_call_each_other(cluster: Any) -> None:
+def _server_process(cluster: Any) -> subprocess.Popen[str]:
+    """``SERVER_SCRIPT`` in a child process on the cluster's namespace and transporter (it stops on a stdin line)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-c", SERVER_SCRIPT, cluster.namespace, cluster.url],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
     )  # fmt: skip
+
+
+async def test_brokers_in_separate_processes_call_each_other(cluster: Any) -> None:
+    proc = _server_process(cluster)
     try:
         caller = await cluster("proc-caller")
         await caller.wait_for_services("math", timeout=15000)
@@ -182,11 +187,7 @@ async def test_disable_balancer_lets_nats_queue_groups_pick_the_node(cluster: An
 
 
 async def test_a_killed_process_is_expired_after_the_heartbeat_timeout(cluster: Any) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER_SCRIPT, cluster.namespace, cluster.url],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
-    )  # fmt: skip
+    proc = _server_process(cluster)
     try:
         caller = await cluster("kill-caller")
         await caller.wait_for_services("math", timeout=15000)
