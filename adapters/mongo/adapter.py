@@ -53,6 +53,7 @@ from ..transactions import Transaction
 from .compiler import Filter, MongoCompiler
 from .errors import translate
 from .ids import decode_id, encode_id, to_wire
+from .inc_bounds import inc_overflow_filter
 
 __all__ = ["MongoAdapter", "MongoTransaction"]
 
@@ -333,13 +334,18 @@ class MongoAdapter(BaseAdapter):
         return int(result.deleted_count)
 
     async def _check_update(self, flt: Filter, update: Update) -> None:
-        """The memory adapter's 422s before anything is written: ``$inc`` on a stored non-number, or a path
-        through a stored non-object. (The server refuses both too, but possibly after writing other matches.)"""
+        """The memory adapter's 422s before anything is written: ``$inc`` on a stored non-number or beyond the
+        number range (``inc_bounds.py``), or a path through a stored non-object. (The server refuses most of these
+        too, but possibly after writing other matches.)"""
         session = self._session()
-        for path, _ in update.inc:
+        for path, amount in update.inc:
             bad = {path: {"$exists": True, "$not": {"$type": "number"}}}
             if await self._collection.count_documents({"$and": [flt, bad]}, limit=1, **session):
                 raise query_error(f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", None, "update")
+            overflow = inc_overflow_filter(path, amount)
+            if overflow and await self._collection.count_documents({"$and": [flt, overflow]}, limit=1, **session):
+                message = f"$inc overflows the number range at '{path}'"
+                raise query_error(f"$inc.{path}", message, repr(amount), "update")
         for op, path in [("$set", p) for p, _ in update.set] + [("$inc", p) for p, _ in update.inc]:
             parts = split_path(path)
             for i in range(1, len(parts)):

@@ -87,7 +87,8 @@ class TableInfo:
         for column in table.c:
             if column is id_col or (self.seq is not None and column is self.seq and column is not id_col):
                 continue
-            self.fields[column.key] = Field(column.key, column, column_kind(column))
+            key = str(column.key)  # a plain str: SQLAlchemy's quoted_name is a str subclass, not a field name
+            self.fields[key] = Field(key, column, column_kind(column))
         self.data_fields = [f for k, f in self.fields.items() if k != id_key]
         self.order: sa.Column[Any] = self.seq if self.seq is not None else id_col
 

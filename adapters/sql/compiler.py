@@ -247,9 +247,12 @@ class SqlCompiler:
                 clauses.append(sa.func.dbm_search(sa.type_coerce(field.column, sa.Text()), rest, needle) == 1)
             elif field.kind == "string" and not rest:
                 clauses.append(self._contains(field.column, needle))
+            elif field.kind == "anyid" and not rest:  # string ids (tag "s"): their text; integer ids never match
+                raw = sa.type_coerce(field.column, sa.String())
+                clauses.append(sa.and_(raw.like("s%"), self._contains(sa.func.substr(raw, 2), needle)))
         return sa.or_(sa.false(), *clauses)
 
-    def _contains(self, column: sa.Column[Any], needle: str) -> Clause:
+    def _contains(self, column: ColumnElement[Any], needle: str) -> Clause:
         if "\x00" in needle and self.dialect == "postgresql":
             return sa.false()
         if self.sqlite:

@@ -18,10 +18,13 @@ from ..base import BaseAdapter
 from ..errors import query_error
 from ..memory_eval import apply_update
 from ..query import Node, Update, check_value
+from ..query_limits import check_shape
 from .columns import Field, TableInfo
 from .types import decode_json, encode_id, encode_value
 
-__all__ = ["SqlWrites"]
+__all__ = ["MARIADB_JSON_DEPTH", "SqlWrites"]
+
+MARIADB_JSON_DEPTH = 31  # JSON_VALID refuses 32 nested objects/arrays: deeper values are a 422 on MariaDB
 
 
 class SqlWrites(BaseAdapter):
@@ -65,6 +68,8 @@ class SqlWrites(BaseAdapter):
                 raise query_error(
                     where, f"a value of type {type(value).__name__} cannot be stored", repr(value)[:80], kind
                 ) from None
+            if self.dialect in ("mysql", "mariadb") and isinstance(encoded, dict | list):  # MariaDB: 31 levels at most
+                check_shape(encoded, where, kind, max_depth=MARIADB_JSON_DEPTH)
             return encoded
         value = check_value(value, where, kind)
         if value is None:

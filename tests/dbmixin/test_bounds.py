@@ -62,12 +62,17 @@ async def test_abusive_input_is_a_422_naming_the_field(make_broker, action, para
     assert await broker.call("posts.count") == 3  # nothing written
 
 
-async def test_bounds_themselves_are_accepted(make_broker):
+async def test_bounds_themselves_are_accepted(make_broker, adapter_kind):
     broker = await make_broker(posts_schema())
     await seed(broker)
     assert await broker.call("posts.find", {"limit": MAX_COUNT, "offset": MAX_COUNT}) == []
     assert len(await broker.call("posts.find", {"query": _nest(MAX_DEPTH - 1)})) == 0
-    post = await broker.call("posts.create", {"big": MAX_INT, "small": -MAX_INT, "deep": _nest(50)})
+    if adapter_kind == "mariadb":  # MariaDB's JSON holds 31 levels: deeper is a 422 naming the field, not a 500
+        with pytest.raises(ValidationError) as info:
+            await broker.call("posts.create", {"deep": _nest(50)})
+        assert info.value.data[0]["field"].startswith("entity.deep")
+    deep = _nest(30 if adapter_kind == "mariadb" else 50)
+    post = await broker.call("posts.create", {"big": MAX_INT, "small": -MAX_INT, "deep": deep})
     assert post["big"] == MAX_INT
 
 

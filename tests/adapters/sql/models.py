@@ -19,8 +19,10 @@ CONFORMANCE_FIELDS = (
 )  # fmt: skip
 
 
-def documents_table(name: str = "conformance_items", metadata: sa.MetaData | None = None) -> sa.Table:
-    """The conformance suite's schemaless table."""
+def documents_table(
+    name: str = "conformance_items", metadata: sa.MetaData | None = None, fields: tuple[str, ...] = CONFORMANCE_FIELDS
+) -> sa.Table:
+    """A schemaless table: a JSON column per name of ``fields`` (default: the conformance suite's)."""
     return sa.Table(
         name,
         metadata if metadata is not None else sa.MetaData(),
@@ -28,7 +30,7 @@ def documents_table(name: str = "conformance_items", metadata: sa.MetaData | Non
         sa.Column("_id", AnyId(), nullable=False, unique=True),
         *(
             sa.Column(field, sa.JSON().with_variant(JSONText(), "sqlite"), nullable=True)
-            for field in CONFORMANCE_FIELDS
+            for field in fields
         ),
     )
 

@@ -102,3 +102,34 @@ async def test_unexpected_engine_errors_are_generic_500s(make_adapter: Callable[
     assert info.value.code == 500 and "dbm_missing_table" not in info.value.message  # no SQL travels
     await missing.disconnect()
     await adapter.disconnect()
+
+
+def _nest(depth: int) -> dict[str, object]:
+    value: dict[str, object] = {"leaf": 1}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+async def test_json_deeper_than_the_engine_holds_is_a_422_and_writes_nothing(products: SQLAdapter) -> None:
+    """MariaDB's JSON holds at most 31 nested objects/arrays: a deeper value is a 422 naming the field on insert
+    and on update there (never an internal error), and is stored as given on the other engines."""
+    from adapters.sql.writes import MARIADB_JSON_DEPTH
+    from broker.errors import ValidationError
+
+    deepest = _nest(MARIADB_JSON_DEPTH)
+    kept = await products.insert({"sku": "ok", "attrs": deepest})
+    assert (await products.find_by_id(kept["_id"]))["attrs"] == deepest
+    too_deep = _nest(MARIADB_JSON_DEPTH + 1)
+    if products.dialect not in ("mysql", "mariadb"):
+        assert (await products.update_by_id(kept["_id"], {"$set": {"attrs": too_deep}}))["attrs"] == too_deep
+        return
+    with pytest.raises(ValidationError) as info:
+        await products.insert({"sku": "deep", "attrs": too_deep})
+    assert info.value.code == 422 and info.value.data[0]["field"].startswith("entity.attrs.a")
+    with pytest.raises(ValidationError):
+        await products.update_by_id(kept["_id"], {"$set": {"attrs": too_deep}})
+    with pytest.raises(ValidationError):
+        await products.update_by_id(kept["_id"], {"$set": {"attrs.a": _nest(MARIADB_JSON_DEPTH)}})
+    assert await products.count() == 1
+    assert (await products.find_by_id(kept["_id"]))["attrs"] == deepest
