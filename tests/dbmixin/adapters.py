@@ -8,8 +8,8 @@ same.
   suite uses, ``tests/adapters/sql/models.py``), a fresh table per service and test. A server that does not answer
   is left out, except under ``CI=true`` where its tests fail.
 
-``REQUIRES`` names the tests that need an optional capability; ``MONGOMOCK_DIFFERS`` the ones where mongomock is
-known to answer unlike MongoDB.
+``REQUIRES`` names the tests that need an optional capability. Where mongomock is known to answer unlike MongoDB,
+the case is in the one list of such cases, ``MONGOMOCK_DIFFERS`` in ``tests/adapters/mongo/servers.py``.
 """
 
 from __future__ import annotations
@@ -109,13 +109,6 @@ REQUIRES: dict[str, str] = {
     "test_index_declarations_the_readme_documents_are_accepted_and_honoured": "unique_indexes",
     "test_indexes_may_name_the_public_id_field": "unique_indexes",
 }
-
-# Where mongomock answers differently from MongoDB (``docs/mongo-adapter.md``, "Where mongomock differs"): strict
-# expected failures on ``mongomock`` only; they run as written on a real server.
-MONGOMOCK_DIFFERS: dict[str, str] = {
-    "test_a_unique_clash_reached_by_inc_does_not_reveal_the_hidden_value": "U1: mongomock names another unique index",
-}
-
 
 @cache
 def capabilities(kind: str) -> Any:

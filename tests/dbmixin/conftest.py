@@ -13,8 +13,9 @@ import pytest
 
 from broker import ServiceBroker
 from dbmixin import DbMixin
+from tests.adapters.mongo.servers import mark_mongomock_differences
 
-from .adapters import MONGOMOCK_DIFFERS, REQUIRES, adapter_kinds, capabilities, drop_table
+from .adapters import REQUIRES, adapter_kinds, capabilities, drop_table
 
 ADAPTER_KINDS = adapter_kinds()
 
@@ -37,10 +38,7 @@ def adapter_kind(request: pytest.FixtureRequest) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Cases where mongomock differs from MongoDB: strict expected failures on the ``mongomock`` adapter only."""
-    for item in items:
-        reason = MONGOMOCK_DIFFERS.get(getattr(item, "originalname", ""))
-        if reason is not None and "mongomock" in getattr(item, "callspec", None).params.get("adapter_kind", ""):
-            item.add_marker(pytest.mark.xfail(strict=True, reason=f"mongomock differs from MongoDB: {reason}"))
+    mark_mongomock_differences(items)
 
 
 @pytest.fixture
