@@ -160,7 +160,7 @@ class RawResponse:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self._raw})
-        await send({"type": "http.response.body", "body": self.body})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else self.body})
 
 
 class GatewayApp:

@@ -126,7 +126,14 @@ class Route:
         return None
 
     def resolve(self, method: str, rel: str) -> tuple[Alias, dict[str, str]] | None:
-        """The alias serving ``method rel`` and its path parameters (exact paths first, then patterns)."""
+        """The alias serving ``method rel`` and its path parameters (exact paths first, then patterns); ``HEAD``
+        falls back to the ``GET`` alias (answered without a body, as HTTP asks)."""
+        found = self._resolve(method, rel)
+        if found is None and method == "HEAD":
+            found = self._resolve("GET", rel)
+        return found
+
+    def _resolve(self, method: str, rel: str) -> tuple[Alias, dict[str, str]] | None:
         candidates = self._static.get(rel) or self._static.get(rel.rstrip("/") or "/")
         if candidates:
             for alias in candidates:

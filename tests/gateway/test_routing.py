@@ -104,6 +104,16 @@ async def test_wrong_method_on_a_known_path_is_a_404(served):
     assert (await served.client.delete("/api/greeter/hello")).status_code == 404
 
 
+async def test_head_is_answered_by_the_get_alias_without_a_body(served):
+    got = await served.client.get("/api/greeter/hello", params={"name": "ada"})
+    head = await served.client.head("/api/greeter/hello", params={"name": "ada"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert (await served.client.head("/api/greeter/nothing")).status_code == 404
+    assert (await served.client.head("/api/posts/unknown-id")).status_code == 404
+
+
 async def test_non_published_actions_are_never_served(served):
     r = await served.client.get("/api/greeter/hidden")
     assert r.status_code == 404
