@@ -4,8 +4,9 @@
 Settings (moleculer-web's, snake_case): ``port`` (3000; 0 picks a free one), ``host`` ("0.0.0.0"), ``path`` (global
 prefix), ``routes`` (route groups, see ``gateway.routes``), ``cors``, ``rate_limit``, ``body_limit`` ("1mb"),
 ``logging`` (log each request with its id), ``server`` (false: build the ASGI app only, for mounting or in-process
-tests), ``shutdown_timeout`` (seconds in-flight requests get on stop) and ``openapi`` (``{"path", "docs_path",
-"title", "version"}`` or false).
+tests), ``shutdown_timeout`` (seconds in-flight requests get on stop), ``trust_proxy`` (false: the client address is
+the socket's peer; ``True`` or a list of proxy addresses: ``X-Forwarded-For``/``-Proto`` from those are believed) and
+``openapi`` (``{"path", "docs_path", "title", "version"}`` or false).
 
 The service gets ``self.gateway`` (the ASGI app, ``GatewayApp``) and, once started, ``self.server``
 (``GatewayServer``: ``.port``, ``.url``). A route with ``authentication``/``authorization`` needs the service's
@@ -36,6 +37,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "logging": True,
     "server": True,
     "shutdown_timeout": 10.0,
+    "trust_proxy": False,
     "openapi": {"path": "/openapi.json", "docs_path": "/docs"},
 }
 
@@ -43,6 +45,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 def _created(self: Any) -> None:
     self.gateway = GatewayApp(self)
     self.server = None
+    self._proxy_options = _proxy_options(self.settings.get("trust_proxy"))
     for route in self.gateway.routes:
         for flag in ("authentication", "authorization"):
             method = "authenticate" if flag == "authentication" else "authorize"
@@ -59,10 +62,24 @@ async def _started(self: Any) -> None:
         return
     self.server = GatewayServer(
         self.gateway, str(self.settings.get("host", "0.0.0.0")), int(self.settings.get("port", 3000)),
-        float(self.settings.get("shutdown_timeout", 10.0)),
+        float(self.settings.get("shutdown_timeout", 10.0)), **self._proxy_options,
     )
     await self.server.start()
     self.logger.info("API Gateway listening on %s", self.server.url)
+
+
+def _proxy_options(trust: Any) -> dict[str, Any]:
+    """uvicorn's proxy options for ``trust_proxy``: by default no forwarding header is believed (uvicorn would
+    believe them from 127.0.0.1, so any local client could pick its own rate-limit key and address)."""
+    if not trust:
+        return {"proxy_headers": False}
+    if trust is True:
+        return {"proxy_headers": True, "forwarded_allow_ips": "127.0.0.1"}
+    if isinstance(trust, str):
+        trust = [trust]
+    if not isinstance(trust, list | tuple) or not all(isinstance(ip, str) and ip for ip in trust):
+        raise ServiceSchemaError("Setting 'trust_proxy' must be true, false or a list of proxy addresses.", trust)
+    return {"proxy_headers": True, "forwarded_allow_ips": list(trust)}
 
 
 async def _stopped(self: Any) -> None:

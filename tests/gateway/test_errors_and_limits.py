@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from broker import ServiceBroker
+from broker.errors import ServiceSchemaError
 
 from .conftest import serve
 from .services import GREETER, gateway_service
@@ -114,6 +115,37 @@ async def test_rate_limit_is_429_past_the_limit(served):
     r = await served.client.get("/limited/ping")
     assert r.json()["type"] == "RATE_LIMIT_EXCEEDED"
     assert r.headers["x-rate-limit-limit"] == "2" and r.headers["x-rate-limit-remaining"] == "0"
+
+
+async def test_a_forwarded_for_header_does_not_pick_the_rate_limit_key(served):
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 by default: a local client could then pick a fresh key (and
+    address) per request. The gateway ignores forwarding headers unless ``trust_proxy`` names the proxy."""
+    spoofed = [(await served.client.get("/limited/ping", headers={"X-Forwarded-For": f"10.0.0.{i}"})).status_code
+               for i in range(3)]  # fmt: skip
+    assert spoofed == [200, 200, 429]
+
+
+@pytest.mark.parametrize(("trust", "expected"), [(True, "10.9.8.7"), (["127.0.0.1"], "10.9.8.7"), (False, "127.0.0.1"),
+                                                 (["192.0.2.1"], "127.0.0.1")])  # fmt: skip
+async def test_trust_proxy_believes_forwarding_headers_from_the_named_proxies_only(trust, expected):
+    seen: list[str] = []
+
+    def key(request):
+        seen.append(request.client.host)
+        return None
+
+    settings = {"trust_proxy": trust, "rate_limit": {"key": key}}
+    async with serve(GREETER, gateway_service(**settings)) as s:
+        r = await s.client.get("/api/greeter/hello", params={"name": "x"}, headers={"X-Forwarded-For": "10.9.8.7"})
+        assert r.status_code == 200
+    assert seen == [expected]
+
+
+@pytest.mark.parametrize("trust", [5, [""], [None], {"ip": "x"}])
+async def test_a_malformed_trust_proxy_is_refused_at_creation(trust):
+    broker = ServiceBroker(logger=False)
+    with pytest.raises(ServiceSchemaError, match="trust_proxy"):
+        broker.create_service(gateway_service(trust_proxy=trust))
 
 
 async def test_cors_preflight(served):
