@@ -38,8 +38,7 @@ class Liveness:
         self.stop()
         loop = asyncio.get_running_loop()
         self._timers = [loop.create_task(self._heartbeats()), loop.create_task(self._checks())]
-        if self.nodes.ping_interval is not None:
-            self._timers.append(loop.create_task(self._pings(self.nodes.ping_interval)))
+        self._timers.append(loop.create_task(self._pings()))
 
     def stop(self) -> None:
         for timer in self._timers:
@@ -89,8 +88,14 @@ class Liveness:
             self.check_nodes()
             self.remove_offline()
 
-    async def _pings(self, interval: float) -> None:
+    async def _pings(self) -> None:
+        """Idle (a check every heartbeat interval) until a ``Latency`` strategy, maybe an action's created later,
+        asks for pings."""
         while True:
+            interval = self.nodes.ping_interval
+            if interval is None:
+                await asyncio.sleep(self.transit.heartbeat_interval)
+                continue
             try:
                 await self.ping_all(1000 * max(interval, 1.0))
             except Exception:
