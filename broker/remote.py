@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ from .errors import (
     ServiceNotFoundError,
     error_from_dict,
 )
+from .utils import generate_uid
 
 if TYPE_CHECKING:  # pragma: no cover
     from .registry import Endpoint
@@ -110,7 +110,7 @@ class RemoteCalls:
         (``disable_balancer``): to ``REQB.<action>`` instead, where the NATS queue group picks the node."""
         transit = self.transit
         loop = asyncio.get_running_loop()
-        req_id = str(uuid.uuid4())
+        req_id = generate_uid()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self.pending[req_id] = _Pending(future, node_id, action)
         payload: dict[str, Any] = {
@@ -243,7 +243,7 @@ class RemoteCalls:
         if parent is not None:
             meta = {**parent.meta, **meta} if meta else parent.meta
         payload: dict[str, Any] = {
-            "id": str(uuid.uuid4()),
+            "id": generate_uid(),
             "event": event_name,
             "data": data,
             "broadcast": broadcast,
@@ -287,7 +287,7 @@ class RemoteCalls:
     async def ping(self, node_id: str, timeout: float) -> dict[str, Any] | None:
         """PING one node; ``{"nodeID", "elapsedTime", "timeDiff"}`` (ms) or ``None`` after ``timeout`` ms. The round
         trip also updates the node's average latency (the ``Latency`` strategy's figure)."""
-        ping_id = str(uuid.uuid4())
+        ping_id = generate_uid()
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.pings[ping_id] = future
         sent = int(time.time() * 1000)
