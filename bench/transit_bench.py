@@ -21,12 +21,13 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from echo_timing import measure  # this folder (sys.path[0] when run as a script)
 
 from broker import ServiceBroker
 
@@ -53,17 +54,16 @@ async def python_to_python(seq_n: int, par_n: int) -> dict[str, float]:
     caller = ServiceBroker(node_id="bench-py-caller", namespace=namespace, transporter=NATS_URL, logger=False)
     async with server, caller:
         await caller.wait_for_services("bench", timeout=10000)
-        for _ in range(200):
-            await caller.call("bench.echo", PARAMS)
-        start = time.perf_counter()
-        for _ in range(seq_n):
-            await caller.call("bench.echo", PARAMS)
-        sequential = seq_n / (time.perf_counter() - start)
-        start = time.perf_counter()
-        for _ in range(0, par_n, 100):
-            await asyncio.gather(*(caller.call("bench.echo", PARAMS) for _ in range(100)))
-        inflight = par_n / (time.perf_counter() - start)
-    return {"sequential": sequential, "inflight": inflight}
+        return await measure(lambda: caller.call("bench.echo", PARAMS), seq_n, par_n)
+
+
+async def json_line(*args: str) -> dict[str, float]:
+    """Run a bench process; its last output line is the JSON of its figures."""
+    proc = await asyncio.create_subprocess_exec(*args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:2])} failed ({proc.returncode})")
+    return dict(json.loads(out.decode().strip().splitlines()[-1]))
 
 
 async def node_caller(mode: str, seq_n: int, par_n: int) -> dict[str, float]:
@@ -72,14 +72,8 @@ async def node_caller(mode: str, seq_n: int, par_n: int) -> dict[str, float]:
     if server is not None:
         await server.start()
     try:
-        proc = await asyncio.create_subprocess_exec(
-            "node", str(HERE / "transit_bench.js"), str(MOLECULER), NATS_URL, namespace, mode, str(seq_n), str(par_n),
-            stdout=subprocess.PIPE,
-        )  # fmt: skip
-        out, _ = await proc.communicate()
-        if proc.returncode != 0:
-            raise RuntimeError(f"the Node.js bench failed ({proc.returncode})")
-        return dict(json.loads(out.decode().strip().splitlines()[-1]))
+        script = str(HERE / "transit_bench.js")
+        return await json_line("node", script, str(MOLECULER), NATS_URL, namespace, mode, str(seq_n), str(par_n))
     finally:
         if server is not None:
             await server.stop()
@@ -109,15 +103,8 @@ def moleculerpy_python(python312: str) -> Path:
 
 async def moleculerpy_pair(python: Path, seq_n: int, par_n: int) -> dict[str, float]:
     namespace = f"b{uuid.uuid4().hex[:6]}"
-    script = HERE / "transit_bench_moleculerpy.py"
-    proc = await asyncio.create_subprocess_exec(
-        str(python), str(script), NATS_URL, namespace, str(seq_n), str(par_n), stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    out, _ = await proc.communicate()
-    if proc.returncode != 0:
-        raise RuntimeError(f"the MoleculerPy bench failed ({proc.returncode})")
-    return dict(json.loads(out.decode().strip().splitlines()[-1]))
+    script = str(HERE / "transit_bench_moleculerpy.py")
+    return await json_line(str(python), script, NATS_URL, namespace, str(seq_n), str(par_n))
 
 
 def verdict(results: dict[str, dict[str, float]]) -> list[str]:

@@ -2,16 +2,15 @@
 
 Usage: ``python transit_bench_moleculerpy.py <nats url> <namespace> <sequential calls> <in-flight calls>``. Two
 MoleculerPy brokers in this process, one serving ``bench.echo`` (returns its params), the other calling it over
-NATS: 200 warm-up calls, then the sequential calls one after the other, then the in-flight calls in batches of
-100 concurrent ones. Prints one JSON line ``{"sequential": calls/s, "inflight": calls/s}``.
+NATS, measured by ``echo_timing.measure``. Prints one JSON line ``{"sequential": calls/s, "inflight": calls/s}``.
 """
 
 import asyncio
 import json
 import logging
 import sys
-import time
 
+from echo_timing import measure  # this folder (sys.path[0] when run as a script)
 from moleculerpy import Context, Service, ServiceBroker, Settings, action
 
 PARAMS = {"a": 1, "b": "two"}
@@ -35,17 +34,8 @@ async def main() -> None:
     await server.start()
     await caller.start()
     await caller.wait_for_services(["bench"])
-    for _ in range(200):
-        await caller.call("bench.echo", PARAMS)
-    start = time.perf_counter()
-    for _ in range(seq_n):
-        await caller.call("bench.echo", PARAMS)
-    sequential = seq_n / (time.perf_counter() - start)
-    start = time.perf_counter()
-    for _ in range(0, par_n, 100):
-        await asyncio.gather(*(caller.call("bench.echo", PARAMS) for _ in range(100)))
-    inflight = par_n / (time.perf_counter() - start)
-    print(json.dumps({"sequential": sequential, "inflight": inflight}), flush=True)
+    figures = await measure(lambda: caller.call("bench.echo", PARAMS), seq_n, par_n)
+    print(json.dumps(figures), flush=True)
     await caller.stop()
     await server.stop()
 
