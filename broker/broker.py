@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import loader
@@ -134,7 +134,7 @@ class ServiceBroker:
         for name in ("emit", "broadcast"):
             raw = getattr(self, name)
             wrapped = self.middlewares.wrap_method(name, raw)
-            setattr(self, name, raw if wrapped is raw else self._eager(wrapped))
+            setattr(self, name, raw if wrapped is raw else self.events.eager(wrapped))
         if internal_services or (internal_services is None and self.transit is not None):
             from .node_service import node_service_schema
 
@@ -379,17 +379,6 @@ class ServiceBroker:
         """PING a node: ``{"nodeID", "elapsedTime", "timeDiff"}`` (ms), or ``None`` if no PONG in ``timeout`` ms.
         Without ``node_id``: a dict of every connected node's answer. Without a transporter: ``None`` / ``{}``."""
         return await ping_nodes(self.transit, node_id, timeout)
-
-    def _eager(self, method: Callable[..., Any]) -> Callable[..., Any]:
-        """Make a middleware-wrapped ``emit``/``broadcast`` start at once: a coroutine it returns becomes a task."""
-        events = self.events
-
-        def started(*args: Any, **kwargs: Any) -> Any:
-            result = method(*args, **kwargs)
-            return events.start(result) if asyncio.iscoroutine(result) else result
-
-        started.__wrapped__ = method  # type: ignore[attr-defined]
-        return started
 
 
 def _resolve_validator(option: Any) -> Any:

@@ -133,6 +133,17 @@ class EventBus:
                 self.start(work)
         return local
 
+    def eager(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        """``method`` made to start at once: a coroutine it returns is started (``start``). The broker wraps its
+        middleware-wrapped ``emit``/``broadcast`` with it, so they stay fire and forget."""
+
+        def started(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            return self.start(result) if asyncio.iscoroutine(result) else result
+
+        started.__wrapped__ = method  # type: ignore[attr-defined]
+        return started
+
     def on_local(self, event_name: str, listener: Callable[[Any], Any]) -> None:
         """Call ``listener(payload)`` on every ``fire_local`` of ``event_name`` (Moleculer's ``localBus.on``), for
         broker parts that are not services (the memory cachers). A coroutine it returns is started; its errors are
