@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import loader
 from .builtin_middlewares import _normalise_policy, builtin_middlewares
 from .context import Context
-from .errors import BrokerOptionsError, MoleculerError, MoleculerServerError, ServiceSchemaError
+from .dependencies import check_dependency_cycles
+from .dependencies import wait_for_services as _wait_for_services
+from .errors import BrokerOptionsError, MoleculerError
 from .events import EventBus
 from .logger import create_broker_logger
 from .middleware import MiddlewareHandler
 from .registry import Action, Registry
-from .service import Service, full_service_name
+from .service import Service
 from .strategies import resolve_strategy
+from .transit import create_transit, ping_nodes
 from .utils import ensure_list, generate_node_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,9 +53,10 @@ class ServiceBroker:
     Across machines (``docs/transit.md``): ``transporter`` (``"nats://127.0.0.1:4222"``, ``"NATS"``,
     ``{"type": "NATS", "options": {...}}``, ``"Fake"`` or a ``Transporter``), ``serializer`` (``"JSON"``),
     ``protocol_version`` (``"4"`` for Moleculer 0.14 peers, ``"5"`` for 0.15), ``heartbeat_interval`` and
-    ``heartbeat_timeout`` (seconds), ``registry`` (``{"strategy": "RoundRobin" | "Random" | ..., "prefer_local":
-    True}``) and ``disable_balancer`` (NATS queue groups balance instead of this broker). ``internal_services``: the
-    ``$node`` service (``broker.node_service``); by default only on a broker with a transporter.
+    ``heartbeat_timeout`` (seconds), ``registry`` (``{"strategy": "RoundRobin" | "Random" | "CpuUsage" | "Latency" |
+    "Shard", "strategyOptions": {...}, "preferLocal": True, "cleanOfflineNodesTimeout": 600}``) and
+    ``disable_balancer`` (NATS queue groups balance instead of this broker). ``internal_services``: the ``$node``
+    service (``broker.node_service``); by default only on a broker with a transporter.
     """
 
     def __init__(
@@ -96,6 +99,7 @@ class ServiceBroker:
         self.event_drain_timeout = event_drain_timeout
         self.options = {"created": created, "started": started, "stopped": stopped}
         self.validator = _resolve_validator(validator)
+        self.events = EventBus(self)
         self.cacher: Cacher | None = None
         if cacher is not None and cacher is not False:
             from .cacher import resolve_cacher
@@ -109,23 +113,12 @@ class ServiceBroker:
             self.node_id,
             resolve_strategy(registry_options.get("strategy")),
             bool(registry_options.get("prefer_local", registry_options.get("preferLocal", True))),
+            registry_options.get("strategyOptions", registry_options.get("strategy_options")),
         )
-        self.transit: Transit | None = None
-        if transporter is not None:
-            from .serializers import resolve_serializer
-            from .transit import Transit
-            from .transporters import resolve_transporter
-
-            self.transit = Transit(
-                self,
-                resolve_transporter(transporter),
-                resolve_serializer(serializer),
-                protocol_version,
-                heartbeat_interval,
-                heartbeat_timeout,
-                disable_balancer,
-            )
-        self.events = EventBus(self)
+        self.transit: Transit | None = create_transit(
+            self, transporter, serializer, protocol_version, heartbeat_interval, heartbeat_timeout, registry_options,
+            disable_balancer,
+        )  # fmt: skip
         self.services: list[Service] = []
         self.started = False
         self.stopping = False
@@ -141,7 +134,7 @@ class ServiceBroker:
         for name in ("emit", "broadcast"):
             raw = getattr(self, name)
             wrapped = self.middlewares.wrap_method(name, raw)
-            setattr(self, name, raw if wrapped is raw else self._eager(wrapped))
+            setattr(self, name, raw if wrapped is raw else self.events.eager(wrapped))
         if internal_services or (internal_services is None and self.transit is not None):
             from .node_service import node_service_schema
 
@@ -235,7 +228,7 @@ class ServiceBroker:
 
     async def start(self) -> None:
         """Start every service in parallel; raise the first ``started`` failure (the others keep starting)."""
-        self._check_dependency_cycles()
+        check_dependency_cycles(self.services)
         self._starting = True
         if self.transit is not None:
             await self.transit.connect()
@@ -305,56 +298,11 @@ class ServiceBroker:
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.stop()
 
-    def _check_dependency_cycles(self) -> None:
-        """Local services that depend on each other in a circle would wait forever: refuse to start them."""
-        graph = {s.full_name: [_dependency_name(d) for d in s.dependencies] for s in self.services}
-        visiting: list[str] = []
-        done: set[str] = set()
-
-        def visit(name: str) -> None:
-            if name in done or name not in graph:
-                return
-            if name in visiting:
-                cycle = [*visiting[visiting.index(name) :], name]
-                raise ServiceSchemaError(
-                    f"Circular service dependencies: {' -> '.join(cycle)}. Remove one of them from "
-                    "'dependencies' and wait for it with wait_for_services() in a started task instead.",
-                    {"cycle": cycle},
-                )
-            visiting.append(name)
-            for dep in graph[name]:
-                visit(dep)
-            visiting.pop()
-            done.add(name)
-
-        for name in graph:
-            visit(name)
-
     async def wait_for_services(
         self, services: Any, timeout: float = 0, interval: float | None = None
     ) -> dict[str, Any]:
         """Wait (without polling) until every named service is registered; ``timeout`` in ms, 0 = forever."""
-        names = [_dependency_name(s) for s in ensure_list(services)]
-        log_every = (interval or self.dependency_interval) / 1000
-        deadline = time.monotonic() + timeout / 1000 if timeout else None
-        while True:
-            statuses = [{"name": n, "available": self.registry.has_service(n)} for n in names]
-            if all(s["available"] for s in statuses):
-                return {"services": names, "statuses": statuses}
-            if deadline is not None and time.monotonic() >= deadline:
-                raise MoleculerServerError(
-                    "Services waiting is timed out.",
-                    500,
-                    "WAITFOR_SERVICES",
-                    {"services": names, "statuses": statuses},
-                )
-            missing = [str(s["name"]) for s in statuses if not s["available"]]
-            self.logger.info("Waiting for service(s) '%s'...", ", ".join(missing))
-            wait = log_every if deadline is None else max(0.0, min(log_every, deadline - time.monotonic()))
-            try:
-                await asyncio.wait_for(self._services_changed.wait(), wait)
-            except TimeoutError:
-                pass
+        return await _wait_for_services(self, services, timeout, interval)
 
     # -- calls and events ----------------------------------------------------------------------------------
 
@@ -369,14 +317,15 @@ class ServiceBroker:
         **options: Any,
     ) -> Any:
         """Call an action by its full name: ``await broker.call("posts.get", {"id": 5}, meta={...})``."""
+        if node_id is not None:
+            options["node_id"] = node_id
+        ctx = Context.create(self, None, params, meta, parent_ctx, options)
         endpoints = self.registry.actions.get(action_name)
         if endpoints is None or node_id is not None:
-            endpoint = self.registry.get_action_endpoint(action_name, node_id)
-            if node_id is not None:
-                options["node_id"] = node_id
+            endpoint = self.registry.get_action_endpoint(action_name, node_id, ctx)
         else:
-            endpoint = endpoints.next()
-        ctx = Context.create(self, endpoint, params, meta, parent_ctx, options)
+            endpoint = endpoints.next(ctx)  # the strategy may read the call's params and meta (Shard)
+        ctx.endpoint, ctx.action, ctx.service = endpoint, endpoint.action, endpoint.service
         return await self._run(ctx, endpoint.action, endpoint.handler, parent_ctx, options)
 
     async def call_action(self, act: Action, params: Any = None, **options: Any) -> Any:
@@ -429,31 +378,7 @@ class ServiceBroker:
     async def ping(self, node_id: str | None = None, timeout: float = 2000) -> Any:
         """PING a node: ``{"nodeID", "elapsedTime", "timeDiff"}`` (ms), or ``None`` if no PONG in ``timeout`` ms.
         Without ``node_id``: a dict of every connected node's answer. Without a transporter: ``None`` / ``{}``."""
-        transit = self.transit
-        if node_id is not None:
-            return None if transit is None else await transit.calls.ping(node_id, timeout)
-        if transit is None:
-            return {}
-        ids = [node.id for node in transit.nodes.available_nodes()]
-        answers = await asyncio.gather(*(transit.calls.ping(n, timeout) for n in ids))
-        return dict(zip(ids, answers))
-
-    def _eager(self, method: Callable[..., Any]) -> Callable[..., Any]:
-        """Make a middleware-wrapped ``emit``/``broadcast`` start at once: a coroutine it returns becomes a task."""
-        events = self.events
-
-        def started(*args: Any, **kwargs: Any) -> Any:
-            result = method(*args, **kwargs)
-            return events.start(result) if asyncio.iscoroutine(result) else result
-
-        started.__wrapped__ = method  # type: ignore[attr-defined]
-        return started
-
-
-def _dependency_name(dep: Any) -> str:
-    if isinstance(dep, dict):
-        return full_service_name(dep.get("name", ""), dep.get("version"))
-    return str(dep)
+        return await ping_nodes(self.transit, node_id, timeout)
 
 
 def _resolve_validator(option: Any) -> Any:

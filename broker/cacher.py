@@ -167,6 +167,14 @@ class MemoryCacher(Cacher):
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
 
+    def init(self, broker: Any) -> None:
+        """Attach to the broker, and empty the cache each time its transporter (re)connects, as Moleculer's memory
+        cachers do: while disconnected this node may have missed ``cache.clean`` events of other nodes."""
+        super().init(broker)
+        events = getattr(broker, "events", None)
+        if events is not None and hasattr(events, "on_local"):
+            events.on_local("$transporter.connected", lambda _payload: self.clean())
+
     async def get(self, key: str) -> Any:
         """The cached value (cloned if ``clone``), or ``MISSING``; expired entries are removed here."""
         item = self.cache.get(key)

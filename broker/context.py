@@ -7,11 +7,11 @@ only when somebody reads it: most local calls never do.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from .errors import MaxCallLevelError, RequestSkippedError
+from .utils import generate_uid
 
 if TYPE_CHECKING:  # pragma: no cover
     from .broker import ServiceBroker
@@ -116,7 +116,7 @@ class Context:
     def id(self) -> str:
         """The context ID (uuid4), generated on first access."""
         if self._id is None:
-            self._id = str(uuid.uuid4())
+            self._id = generate_uid()
         return self._id
 
     @id.setter

@@ -18,7 +18,7 @@ import asyncio
 import contextvars
 import time
 import types
-from collections.abc import Awaitable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
 from .context import Context
@@ -40,6 +40,7 @@ class EventBus:
     def __init__(self, broker: ServiceBroker) -> None:
         self.broker = broker
         self.pending: set[asyncio.Future[Any]] = set()
+        self.listeners: dict[str, list[Callable[[Any], Any]]] = {}
 
     def emit(self, event_name: str, payload: Any = None, groups: Any = None, **options: Any) -> Awaitable[bool]:
         """One handler per group, chosen now. As in Moleculer 0.15, local handler errors never reject an emit."""
@@ -132,8 +133,32 @@ class EventBus:
                 self.start(work)
         return local
 
+    def eager(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        """``method`` made to start at once: a coroutine it returns is started (``start``). The broker wraps its
+        middleware-wrapped ``emit``/``broadcast`` with it, so they stay fire and forget."""
+
+        def started(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            return self.start(result) if asyncio.iscoroutine(result) else result
+
+        started.__wrapped__ = method  # type: ignore[attr-defined]
+        return started
+
+    def on_local(self, event_name: str, listener: Callable[[Any], Any]) -> None:
+        """Call ``listener(payload)`` on every ``fire_local`` of ``event_name`` (Moleculer's ``localBus.on``), for
+        broker parts that are not services (the memory cachers). A coroutine it returns is started; its errors are
+        logged."""
+        self.listeners.setdefault(event_name, []).append(listener)
+
     def fire_local(self, event_name: str, payload: Any) -> None:
         """Broadcast an internal event from synchronous code, without waiting for its handlers."""
+        for listener in self.listeners.get(event_name, ()):
+            try:
+                result = listener(payload)
+                if asyncio.iscoroutine(result):
+                    self.start(result)
+            except Exception:
+                self.broker.logger.exception("Error in a '%s' listener.", event_name)
         if not self.broker.registry.event_lists(event_name):
             return
         try:

@@ -50,7 +50,7 @@ def _local_node(broker: ServiceBroker, with_services: bool) -> dict[str, Any]:
         "ipList": ip_list(),
         "client": client_info(),
         "metadata": broker.metadata,
-        "cpu": None,
+        "cpu": broker.registry.nodes.local.cpu,
     }
     if with_services:
         node["services"] = [describe_service(s) for s in broker.registry.services]

@@ -2,7 +2,8 @@
 
 Local endpoints come from started services; remote ones (``local=False``, with the ``node_id`` of their node) are
 added by ``broker.transit`` from INFO packets and removed when their node leaves. Balancing follows Moleculer: with
-``prefer_local`` a local endpoint is always chosen when one exists, else the strategy picks among the others.
+``prefer_local`` a local endpoint is always chosen when one exists, else the strategy (``broker.strategies``) picks
+among the others.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from .errors import ServiceNotAvailableError, ServiceNotFoundError
-from .strategies import RoundRobinStrategy, Strategy
+from .errors import BrokerOptionsError, ServiceNotAvailableError, ServiceNotFoundError
+from .nodes import NodeCatalog
+from .strategies import RoundRobinStrategy, Strategy, resolve_strategy
 from .wildcard import match
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -128,8 +130,9 @@ class EndpointList:
     def remove_node(self, node_id: str) -> None:
         self.endpoints = [ep for ep in self.endpoints if ep.node_id != node_id]
 
-    def next(self) -> Endpoint:
-        """Pick the endpoint for the next call (a single endpoint is returned without balancing)."""
+    def next(self, ctx: Any = None) -> Endpoint:
+        """Pick the endpoint for the next call (a single endpoint is returned without balancing); ``ctx`` is the
+        call's context, for strategies that read it (``Shard``)."""
         endpoints = self.endpoints
         if len(endpoints) == 1:
             return endpoints[0]
@@ -139,7 +142,7 @@ class EndpointList:
             local = [ep for ep in endpoints if ep.local]
             if local:
                 endpoints = local
-        return self.strategy.select(endpoints)
+        return self.strategy.select(endpoints, ctx)
 
     def local_endpoints(self) -> list[Endpoint]:
         return [ep for ep in self.endpoints if ep.local]
@@ -148,12 +151,21 @@ class EndpointList:
 class Registry:
     """The broker's catalog of services, action endpoints and event subscriptions."""
 
-    def __init__(self, node_id: str, strategy: type[Strategy] = RoundRobinStrategy, prefer_local: bool = True) -> None:
+    def __init__(
+        self,
+        node_id: str,
+        strategy: type[Strategy] = RoundRobinStrategy,
+        prefer_local: bool = True,
+        strategy_options: dict[str, Any] | None = None,
+    ) -> None:
         self.node_id = node_id
         self.strategy = strategy
+        self.strategy_options = strategy_options
         self.prefer_local = prefer_local
+        self.nodes = NodeCatalog(node_id)  # this node and the remote ones (``broker.transit`` keeps it up to date)
+        strategy(self, strategy_options)  # bad options fail when the broker is created, not at the first call
         self.services: list[Service] = []
-        self.remote_services: list[Any] = []  # ``broker.nodes.RemoteService`` records, one per (node, service)
+        self.remote_services: list[Any] = []  # ``remote_services.RemoteService`` records, one per (node, service)
         self.actions: dict[str, EndpointList] = {}
         self._event_lists: dict[tuple[str, str], EndpointList] = {}
         self._event_cache: dict[str, list[EndpointList]] = {}
@@ -169,15 +181,24 @@ class Registry:
             self.add_event_endpoint(Endpoint(self.node_id, service, sub, _built(sub.handler)))
         self._event_cache.clear()
 
-    def _new_list(self, name: str, group: str | None = None) -> EndpointList:
-        return EndpointList(name, group, self.strategy(), self.prefer_local)
+    def _new_list(self, name: str, group: str | None = None, definition: Any = None) -> EndpointList:
+        """An endpoint list with its own strategy instance: the action's ``strategy`` / ``strategyOptions`` when its
+        definition has them, else the registry's."""
+        if definition is not None and definition.get("strategy") is not None:
+            try:
+                strategy = resolve_strategy(definition.get("strategy"))
+                return EndpointList(name, group, strategy(self, definition.get("strategyOptions")), self.prefer_local)
+            except BrokerOptionsError:
+                if isinstance(definition, Action):
+                    raise  # a local action's bad strategy fails its service's start; a remote one's is ignored
+        return EndpointList(name, group, self.strategy(self, self.strategy_options), self.prefer_local)
 
     def add_action_endpoint(self, endpoint: Endpoint) -> None:
         """Add one endpoint of the action ``endpoint.action.name`` (local or remote)."""
         name = endpoint.action.name
         endpoints = self.actions.get(name)
         if endpoints is None:
-            endpoints = self.actions[name] = self._new_list(name)
+            endpoints = self.actions[name] = self._new_list(name, None, endpoint.action)
         endpoints.add(endpoint)
 
     def add_event_endpoint(self, endpoint: Endpoint) -> None:
@@ -220,8 +241,8 @@ class Registry:
             svc.full_name == full_name for svc in self.remote_services
         )
 
-    def get_action_endpoint(self, action_name: str, node_id: str | None = None) -> Endpoint:
-        """The endpoint for a call, or ``ServiceNotFoundError``/``ServiceNotAvailableError``."""
+    def get_action_endpoint(self, action_name: str, node_id: str | None = None, ctx: Any = None) -> Endpoint:
+        """The endpoint for a call (``ctx`` for the strategy); ``ServiceNotFoundError``/``ServiceNotAvailableError``."""
         endpoints = self.actions.get(action_name)
         if endpoints is None:
             data = {"action": action_name, "nodeID": node_id} if node_id else {"action": action_name}
@@ -231,7 +252,7 @@ class Registry:
                 if ep.node_id == node_id:
                     return ep
             raise ServiceNotFoundError({"action": action_name, "nodeID": node_id})
-        return endpoints.next()
+        return endpoints.next(ctx)
 
     def event_lists(self, event_name: str) -> list[EndpointList]:
         """Every (pattern, group) list whose pattern matches ``event_name`` (cached per name)."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,10 +27,11 @@ from .errors import (
     ServiceNotFoundError,
     error_from_dict,
 )
+from .utils import generate_uid
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .nodes import RemoteAction
     from .registry import Endpoint
+    from .remote_services import RemoteAction
     from .transit import Transit
 
 __all__ = ["RemoteCalls", "error_to_dict"]
@@ -87,7 +87,7 @@ class RemoteCalls:
             while True:
                 try:
                     if endpoint is None:
-                        endpoint = broker.registry.get_action_endpoint(name)  # raises: nothing serves it now
+                        endpoint = broker.registry.get_action_endpoint(name, None, ctx)  # raises: none serves it now
                     if endpoint.local:
                         ctx.endpoint, ctx.action, ctx.service = endpoint, endpoint.action, endpoint.service
                         return await endpoint.handler(ctx)
@@ -101,7 +101,7 @@ class RemoteCalls:
                     delay = min(policy["delay"] * policy["factor"] ** (attempt - 1), policy["max_delay"])
                     broker.logger.warning("Retry to call '%s' action (attempt %d)...", name, attempt)
                     await asyncio.sleep(delay / 1000)
-                    endpoint = _resolve(broker, name)
+                    endpoint = _resolve(broker, name, ctx)
 
         return remote_handler
 
@@ -110,7 +110,7 @@ class RemoteCalls:
         (``disable_balancer``): to ``REQB.<action>`` instead, where the NATS queue group picks the node."""
         transit = self.transit
         loop = asyncio.get_running_loop()
-        req_id = str(uuid.uuid4())
+        req_id = generate_uid()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self.pending[req_id] = _Pending(future, node_id, action)
         payload: dict[str, Any] = {
@@ -200,7 +200,7 @@ class RemoteCalls:
         ctx.timeout = timeout if isinstance(timeout, int | float) and timeout > 0 else 0
         response: dict[str, Any] = {"id": ctx.id, "meta": ctx.meta, "success": True, "data": None}
         try:
-            endpoint = self._local_endpoint(action)
+            endpoint = self._local_endpoint(action, ctx)
             ctx.endpoint, ctx.action, ctx.service = endpoint, endpoint.action, endpoint.service
             response["data"] = await endpoint.handler(ctx)
         except asyncio.CancelledError:
@@ -219,12 +219,12 @@ class RemoteCalls:
             failed["error"] = error_to_dict(err, broker.node_id)
             await transit.publish(P.RESPONSE, sender, failed)
 
-    def _local_endpoint(self, action: Any) -> Endpoint:
+    def _local_endpoint(self, action: Any, ctx: Context) -> Endpoint:
         endpoints = self.broker.registry.actions.get(action) if isinstance(action, str) else None
         local = endpoints.local_endpoints() if endpoints is not None else []
         if not local:
             raise ServiceNotFoundError({"action": action, "nodeID": self.broker.node_id})
-        return local[0] if len(local) == 1 else endpoints.strategy.select(local)  # type: ignore[union-attr]
+        return local[0] if len(local) == 1 else endpoints.strategy.select(local, ctx)  # type: ignore[union-attr]
 
     # -- events ---------------------------------------------------------------------------------------------------
 
@@ -243,7 +243,7 @@ class RemoteCalls:
         if parent is not None:
             meta = {**parent.meta, **meta} if meta else parent.meta
         payload: dict[str, Any] = {
-            "id": str(uuid.uuid4()),
+            "id": generate_uid(),
             "event": event_name,
             "data": data,
             "broadcast": broadcast,
@@ -285,11 +285,13 @@ class RemoteCalls:
     # -- ping ---------------------------------------------------------------------------------------------------
 
     async def ping(self, node_id: str, timeout: float) -> dict[str, Any] | None:
-        """PING one node; ``{"nodeID", "elapsedTime", "timeDiff"}`` (ms) or ``None`` after ``timeout`` ms."""
-        ping_id = str(uuid.uuid4())
+        """PING one node; ``{"nodeID", "elapsedTime", "timeDiff"}`` (ms) or ``None`` after ``timeout`` ms. The round
+        trip also updates the node's average latency (the ``Latency`` strategy's figure)."""
+        ping_id = generate_uid()
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.pings[ping_id] = future
         sent = int(time.time() * 1000)
+        started = time.perf_counter()
         try:
             await self.transit.publish(P.PING, node_id, {"time": sent, "id": ping_id})
             async with asyncio.timeout(timeout / 1000):
@@ -298,6 +300,7 @@ class RemoteCalls:
             return None
         finally:
             self.pings.pop(ping_id, None)
+        self.transit.nodes.record_round_trip(node_id, (time.perf_counter() - started) * 1000)
         now = int(time.time() * 1000)
         elapsed = now - sent
         arrived_at = pong.get("arrived")
@@ -310,10 +313,10 @@ class RemoteCalls:
             future.set_result(payload)
 
 
-def _resolve(broker: Any, name: str) -> Endpoint | None:
+def _resolve(broker: Any, name: str, ctx: Context) -> Endpoint | None:
     """The endpoint for a retry: re-resolved, so it may be another node; ``None`` lets the next attempt raise."""
     try:
-        endpoint: Endpoint = broker.registry.get_action_endpoint(name)
+        endpoint: Endpoint = broker.registry.get_action_endpoint(name, None, ctx)
     except Exception:
         return None
     return endpoint

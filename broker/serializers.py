@@ -44,19 +44,24 @@ def _no_nan(value: Any) -> Any:
     return value
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_default, allow_nan=False)
+_DECODER = json.JSONDecoder()
+
+
 class JSONSerializer(Serializer):
-    """UTF-8 JSON, compatible with Moleculer's ``JSONSerializer``."""
+    """UTF-8 JSON, compatible with Moleculer's ``JSONSerializer``. One encoder and decoder serve every packet
+    (``json.dumps`` with options builds a new encoder per call, a third of its cost for a small packet)."""
 
     def serialize(self, payload: dict[str, Any]) -> bytes:
         try:
-            text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_default, allow_nan=False)
+            text = _ENCODER.encode(payload)
         except ValueError:  # NaN/Infinity somewhere: JSON.stringify writes null
-            text = json.dumps(_no_nan(payload), separators=(",", ":"), ensure_ascii=False, default=_default)
+            text = _ENCODER.encode(_no_nan(payload))
         return text.encode("utf-8")
 
     def deserialize(self, data: bytes) -> dict[str, Any]:
         """The payload dict; ``ValueError`` for bytes that are not UTF-8 JSON of an object."""
-        value = json.loads(data)
+        value = _DECODER.decode(data.decode("utf-8"))
         if not isinstance(value, dict):
             raise ValueError("a packet payload must be a JSON object")
         return value

@@ -6,8 +6,8 @@ REQ/PING, and sends REQ/EVENT for the broker (``broker.remote``). Protocol versi
 0.14 nodes, ``"5"`` to 0.15 (``headers`` in REQ/RES/EVENT).
 
 Faults never crash the node: a packet that is not JSON, not an object, of another protocol version, or without a
-``sender`` is logged and dropped. Timers: heartbeats every ``heartbeat_interval`` s; every ``heartbeat_interval``
-s the nodes silent for more than ``heartbeat_timeout`` s are marked gone (``check_nodes``).
+``sender`` is logged and dropped. Timers (heartbeats with the CPU usage, expiry of silent nodes, removal of offline
+ones, latency pings): ``broker.liveness``. ``create_transit`` and ``ping_nodes`` serve ``ServiceBroker``.
 """
 
 from __future__ import annotations
@@ -19,18 +19,19 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from . import packets as P
-from .errors import RequestRejectedError
+from .errors import BrokerOptionsError, RequestRejectedError
+from .liveness import Liveness
 from .node_info import client_info, describe_service, hostname, ip_list
-from .nodes import NodeCatalog, RemoteAction, RemoteEvent, RemoteService
 from .registry import Endpoint
 from .remote import RemoteCalls
+from .remote_services import RemoteAction, RemoteEvent, RemoteService
 from .serializers import Serializer
 from .transporters.base import Transporter
 
 if TYPE_CHECKING:  # pragma: no cover
     from .broker import ServiceBroker
 
-__all__ = ["NodeIDConflictError", "Transit"]
+__all__ = ["NodeIDConflictError", "Transit", "create_transit", "ping_nodes"]
 
 
 class NodeIDConflictError(RuntimeError):
@@ -50,6 +51,7 @@ class Transit:
         heartbeat_timeout: float = 30,
         disable_balancer: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        clean_offline_timeout: float | None = 600,
     ) -> None:
         self.broker = broker
         self.node_id = broker.node_id
@@ -63,13 +65,14 @@ class Transit:
         self.prefix = P.topic_prefix(broker.namespace)
         self.instance_id = str(uuid.uuid4())
         self.seq = 0
-        self.nodes = NodeCatalog(clock)
+        self.nodes = broker.registry.nodes
+        self.nodes.clock = clock
         self.calls = RemoteCalls(self)
+        self.liveness = Liveness(self, clean_offline_timeout)
         self.connected = False
         self.ready_ = False
         self.conflict: str | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._timers: list[asyncio.Task[Any]] = []
         self._balanced_topics: set[str] = set()
         self._info_scheduled = False
         self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -93,8 +96,7 @@ class Transit:
         await self._subscribe()
         self.connected = True
         await self.publish(P.DISCOVER, None, {})
-        loop = asyncio.get_running_loop()
-        self._timers = [loop.create_task(self._heartbeat_loop()), loop.create_task(self._check_loop())]
+        self.liveness.start()
         self.broker.events.fire_local("$transporter.connected", {"wasReconnect": False})
 
     async def ready(self) -> None:
@@ -104,9 +106,7 @@ class Transit:
 
     async def disconnect(self) -> None:
         """Tell the others we leave (DISCONNECT), reject our pending calls, close the connection."""
-        for timer in self._timers:
-            timer.cancel()
-        self._timers = []
+        self.liveness.stop()
         if self.connected:
             try:
                 await self.publish(P.DISCONNECT, None, {})
@@ -319,10 +319,7 @@ class Transit:
 
     def check_nodes(self) -> list[str]:
         """Mark the nodes silent for more than ``heartbeat_timeout`` s as gone; gives their IDs."""
-        gone = [node.id for node in self.nodes.expired(self.heartbeat_timeout)]
-        for node_id in gone:
-            self.node_gone(node_id, unexpected=True)
-        return gone
+        return self.liveness.check_nodes()
 
     def _on_request(self, payload: dict[str, Any]) -> None:
         self.spawn(self.calls.serve_request(payload))
@@ -334,21 +331,53 @@ class Transit:
         pong = {"time": payload.get("time"), "id": payload.get("id"), "arrived": int(time.time() * 1000)}
         self.spawn(self.publish(P.PONG, payload["sender"], pong))
 
-    # -- timers -----------------------------------------------------------------------------------------------
-
-    async def _heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.heartbeat_interval)
-            try:
-                await self.publish(P.HEARTBEAT, None, {"cpu": None})
-            except Exception:
-                self.logger.warning("Unable to send HEARTBEAT.", exc_info=True)
-
-    async def _check_loop(self) -> None:
-        while True:
-            await asyncio.sleep(min(self.heartbeat_interval, self.heartbeat_timeout))
-            self.check_nodes()
-
-
 def make_reject_error(action: str | None, node_id: str | None) -> RequestRejectedError:
     return RequestRejectedError({"action": action, "nodeID": node_id})
+
+
+def create_transit(
+    broker: ServiceBroker,
+    transporter: Any,
+    serializer: Any,
+    protocol_version: str,
+    heartbeat_interval: float,
+    heartbeat_timeout: float,
+    registry_options: dict[str, Any],
+    disable_balancer: bool,
+) -> Transit | None:
+    """The broker's ``Transit`` from its options, or ``None`` without a ``transporter``. ``registry_options``
+    gives ``cleanOfflineNodesTimeout`` (s, default 600; 0 keeps offline nodes), also read from Moleculer's
+    ``discoverer.options``, and ``disableOfflineNodeRemoving``."""
+    if transporter is None:
+        return None
+    from .serializers import resolve_serializer
+    from .transporters import resolve_transporter
+
+    discoverer = registry_options.get("discoverer")
+    options = registry_options
+    if isinstance(discoverer, dict):
+        options = {**(discoverer.get("options") or {}), **registry_options}
+    clean_after = options.get("cleanOfflineNodesTimeout", options.get("clean_offline_nodes_timeout", 600))
+    if clean_after is not None and (not isinstance(clean_after, int | float) or isinstance(clean_after, bool)):
+        raise BrokerOptionsError(
+            f"Invalid registry option 'cleanOfflineNodesTimeout': {clean_after!r} (expected seconds)",
+            {"cleanOfflineNodesTimeout": repr(clean_after)},
+        )
+    if options.get("disableOfflineNodeRemoving"):
+        clean_after = None
+    return Transit(
+        broker, resolve_transporter(transporter), resolve_serializer(serializer), protocol_version,
+        heartbeat_interval, heartbeat_timeout, disable_balancer, clean_offline_timeout=clean_after,
+    )  # fmt: skip
+
+
+async def ping_nodes(transit: Transit | None, node_id: str | None, timeout: float) -> Any:
+    """``ServiceBroker.ping``: one node's answer (``None`` without a PONG in ``timeout`` ms or without a
+    transporter), or with ``node_id=None`` a dict of every available node's answer (``{}`` without a transporter)."""
+    if node_id is not None:
+        return None if transit is None else await transit.calls.ping(node_id, timeout)
+    if transit is None:
+        return {}
+    ids = [node.id for node in transit.nodes.available_nodes()]
+    answers = await asyncio.gather(*(transit.calls.ping(n, timeout) for n in ids))
+    return dict(zip(ids, answers))

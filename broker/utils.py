@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import random
 import socket
 from collections.abc import Awaitable, Callable, Generator, Iterable
 from typing import Any, Final, Generic, TypeVar
@@ -123,6 +124,18 @@ class Done(Awaitable[T], Generic[T]):
 
     def __repr__(self) -> str:
         return f"Done({self.value!r})"
+
+
+_V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_V4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def generate_uid() -> str:
+    """A random version-4 UUID string (``"1b4e28ba-2fa1-4d3b-9a5c-..."``), as Moleculer's ``generateUid``, for
+    context, request and ping IDs. From ``random.getrandbits`` (122 random bits; about 15 times cheaper than
+    ``str(uuid.uuid4())``, which reads the OS's entropy): IDs must be unique, not secret."""
+    h = "%032x" % (random.getrandbits(128) & _V4_CLEAR | _V4_SET)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def generate_node_id() -> str:

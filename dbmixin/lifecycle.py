@@ -16,14 +16,35 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters import IndexSpec, MemoryAdapter, parse_indexes
-from broker import call_maybe_async
+from broker import call_maybe_async, full_service_name
 from broker.errors import MoleculerError, MoleculerServerError, ServiceSchemaError, ValidationError
 
 from .read import Visibility
 from .settings import CLEAN_EVENT_METHODS, check_settings
 from .validation import compile_entity_validator
 
-__all__ = ["LIFECYCLE_METHODS", "created", "started", "stopped"]
+__all__ = ["LIFECYCLE_METHODS", "created", "merged", "started", "stopped"]
+
+
+def merged(self: Any, schema: dict[str, Any]) -> None:
+    """Subscribe the service to its own ``cache.clean.<fullName>`` event (unless the schema handles it already), so
+    the clean a write sends reaches the cacher of every node that runs the service (moleculer-db leaves that
+    subscription to the user)."""
+    settings = schema.get("settings") or {}
+    full_name = full_service_name(str(schema.get("name", "")), schema.get("version"), settings)
+    event = f"cache.clean.{full_name}"
+    events = dict(schema.get("events") or {})
+    handled = any(key == event or (isinstance(d, dict) and d.get("name") == event) for key, d in events.items())
+    if not handled:
+        events[event] = clean_own_cache
+        schema["events"] = events
+
+
+async def clean_own_cache(self: Any, ctx: Any) -> None:
+    """``cache.clean.<fullName>`` from any node: drop this service's cached results from the local cacher."""
+    cacher = self.broker.cacher
+    if cacher is not None:
+        await cacher.clean(f"{self.full_name}.**")
 
 
 def created(self: Any) -> None:
@@ -125,7 +146,8 @@ async def entity_changed(self: Any, kind: str, json: Any, ctx: Any, raw: Any = N
 
 
 async def clear_cache(self: Any) -> None:
-    """Tell the other instances (``cache.clean.<fullName>`` event) and clean this service's cached results."""
+    """Tell the other instances (``cache.clean.<fullName>`` event, which ``clean_own_cache`` handles on every node)
+    and clean this service's cached results here at once."""
     method = CLEAN_EVENT_METHODS[self.settings.get("cacheCleanEventType", "broadcast")]
     await getattr(self.broker, method)(f"cache.clean.{self.full_name}")
     cacher = self.broker.cacher

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .crud import CRUD_METHODS, guarded
-from .lifecycle import LIFECYCLE_METHODS, created, started, stopped
+from .lifecycle import LIFECYCLE_METHODS, created, merged, started, stopped
 from .transform import TRANSFORM_METHODS
 
 __all__ = ["DEFAULT_SETTINGS", "DbMixin"]
@@ -135,6 +135,7 @@ DbMixin: dict[str, Any] = {
         "remove": {"rest": "DELETE /:id", "params": {"id": {"type": "any", "optional": True}}, "handler": _remove},
     },
     "methods": {**TRANSFORM_METHODS, **CRUD_METHODS, **LIFECYCLE_METHODS},
+    "merged": merged,
     "created": created,
     "started": started,
     "stopped": stopped,

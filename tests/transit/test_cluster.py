@@ -6,12 +6,10 @@ namespace, so tests (and other users of the server) never see each other's packe
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 import textwrap
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from broker import ServiceBroker
 from broker.context import Context
 from broker.errors import ValidationError
 
-from .conftest import NATS_URL, REDIS_URL, require_server
+from .conftest import NATS_URL, REDIS_URL, require_server, server_cluster, stop_all, until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,24 +33,9 @@ async def cluster(request: pytest.FixtureRequest) -> AsyncIterator[Callable[...,
     """``await cluster(node_id, *schemas, **options)`` → a started broker on the real NATS or Redis server."""
     port, label, url = TRANSPORTS[request.param]
     require_server("127.0.0.1", port, label)
-    namespace = f"t{uuid.uuid4().hex[:8]}"
     brokers: list[ServiceBroker] = []
-
-    async def factory(node_id: str, *schemas: Any, **options: Any) -> ServiceBroker:
-        options.setdefault("logger", False)
-        broker = ServiceBroker(node_id=node_id, namespace=namespace, transporter=url, **options)
-        for schema in schemas:
-            broker.create_service(schema)
-        brokers.append(broker)
-        await broker.start()
-        return broker
-
-    factory.namespace = namespace  # type: ignore[attr-defined]
-    factory.url = url  # type: ignore[attr-defined]
-    yield factory
-    for broker in brokers:
-        if broker.started:
-            await broker.stop()
+    yield server_cluster(url, brokers)
+    await stop_all(brokers)
 
 
 async def add(self: Any, ctx: Context) -> Any:
@@ -61,12 +44,6 @@ async def add(self: Any, ctx: Context) -> Any:
 
 
 MATH = {"name": "math", "actions": {"add": {"params": {"a": "number", "b": "number"}, "handler": add}}}
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
 
 
 async def test_two_brokers_call_each_other(cluster: Any) -> None:

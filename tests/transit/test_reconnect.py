@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from broker import ServiceBroker
+from broker.cache_keys import MISSING
 from broker.context import Context
 
 
@@ -61,12 +62,13 @@ async def test_nodes_reconnect_and_reannounce_after_a_server_restart() -> None:
 
         a = ServiceBroker(node_id="a", transporter=url, logger=False)
         a.create_service({"name": "svc", "actions": {"do": ok}})
-        b = ServiceBroker(node_id="b", transporter=url, logger=False)
+        b = ServiceBroker(node_id="b", transporter=url, logger=False, cacher="Memory")
         b.create_service({"name": "watch", "events": {"$transporter.connected": on_connected}})
         brokers = [a, b]
         await a.start()
         await b.start()
         await b.wait_for_services("svc", timeout=5000)
+        await b.cacher.set("svc.do:before", "ok")
         server.terminate()
         server.wait(10)
         server = start_server(port)
@@ -74,6 +76,7 @@ async def test_nodes_reconnect_and_reannounce_after_a_server_restart() -> None:
         async with asyncio.timeout(15):
             while True not in reconnects:
                 await asyncio.sleep(0.05)
+        assert await b.cacher.get("svc.do:before") is MISSING  # it may have missed cache.clean events meanwhile
         async with asyncio.timeout(15):
             while True:  # the subscriptions are back once a call gets through
                 try:
