@@ -54,6 +54,7 @@ from ..query_values import hash_key
 from .columns import TableInfo
 from .compiler import SqlCompiler
 from .errors import translate_sql_error
+from .regex_sql import watch_regex_warnings
 from .session import SqlTransaction, SqlTransactions
 from .sqlite_functions import register
 from .types import decode_json
@@ -90,6 +91,8 @@ class SQLAdapter(SqlTransactions, SqlWrites):
             raise TypeError("SQLAdapter needs a SQLAlchemy URL or an AsyncEngine")
         if self._engine.dialect.name == "sqlite":
             _register_sqlite_functions(self._engine)
+        elif self._engine.dialect.name in ("mysql", "mariadb"):
+            watch_regex_warnings(self._engine)
         self._model = model
         self._create_tables = create_tables
         self._id_column = id_column
@@ -385,18 +388,12 @@ class SQLAdapter(SqlTransactions, SqlWrites):
 def _capabilities(dialect: str) -> AdapterCapabilities:
     """What each dialect gives exactly. SQLite runs the memory adapter's rules on JSON columns (registered
     functions): everything but unique indexes (not created from declarations yet). PostgreSQL and MariaDB compile
-    JSON columns natively (``pg_json.py``, ``my_json.py``): mixed types, arrays and objects, but no regex yet; a
-    filter path through an array is refused (guard query); a sort on arrays/objects falls back to sorting the
-    matches in Python."""
+    JSON columns natively (``pg_json.py``, ``my_json.py``): mixed types, arrays and objects, regex rewritten in
+    their dialect (``regex_sql.py``); a filter path through an array is refused (guard query); a sort on
+    arrays/objects falls back to sorting the matches in Python."""
     if dialect == "sqlite":
         return replace(FULL, unique_indexes=False, unique_null_is_value=False)
-    return replace(
-        FULL,
-        regex=False,
-        paths_through_arrays=False,
-        unique_indexes=False,
-        unique_null_is_value=False,
-    )
+    return replace(FULL, paths_through_arrays=False, unique_indexes=False, unique_null_is_value=False)
 
 
 def _register_sqlite_functions(engine: AsyncEngine) -> None:
