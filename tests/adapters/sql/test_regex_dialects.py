@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters import SQLAdapter, UnsupportedQueryError
 from adapters.query_regex import RegexError, regex_matcher, translate
 from adapters.sql.regex_sql import PG_MAX_REPEAT, RegexUnsupported, regex_match, sql_pattern
 
@@ -153,3 +154,39 @@ def test_mariadb_match_limit_is_a_refusal_not_a_non_match(server: Server) -> Non
         assert result == [False]
     else:
         assert result is None  # PCRE2 gave up: the adapter turns the warning into UnsupportedQueryError
+
+
+# ------------------------------------------------------------------------------------- through the adapter
+
+
+async def test_regex_on_a_text_column_folds_as_re2(products: SQLAdapter) -> None:
+    await products.insert_many([{"name": "\u212a-meter", "price": 1}, {"name": "kilo", "price": 2}, {"name": None}])
+    found = await products.find({"query": {"name": {"$regex": "^k", "$options": "i"}}, "sort": "price"})
+    assert [p["name"] for p in found] == ["\u212a-meter", "kilo"]
+    assert await products.count({"query": {"name": {"$not": {"$regex": "^k"}}}}) == 2  # NULL is kept by $not
+    assert await products.count({"query": {"price": {"$regex": "1"}}}) == 0  # numbers never match
+
+
+async def test_a_pattern_a_dialect_cannot_say_is_a_400_per_pattern(products: SQLAdapter) -> None:
+    await products.insert({"name": "a" * 200})
+    query = {"name": {"$regex": "a{256}"}}
+    if products.dialect == "postgresql":
+        with pytest.raises(UnsupportedQueryError) as info:
+            await products.count({"query": query})
+        assert info.value.code == 400 and "255" in info.value.message
+    else:
+        assert await products.count({"query": query}) == 0
+    assert await products.count({"query": {"name": {"$regex": "^a{200}$"}}}) == 1
+
+
+async def test_mariadb_giving_up_is_a_400_and_a_write_rolls_back(products: SQLAdapter) -> None:
+    await products.insert_many([{"name": "a" * 29 + "b", "stock": 1}, {"name": "a" * 5, "stock": 1}])
+    query = {"name": {"$regex": "^(a+)+$"}}
+    if products.dialect not in ("mysql", "mariadb"):
+        assert await products.update_many(query, {"$inc": {"stock": 1}}) == 1
+        return
+    with pytest.raises(UnsupportedQueryError):
+        await products.find({"query": query})
+    with pytest.raises(UnsupportedQueryError):
+        await products.update_many(query, {"$inc": {"stock": 1}})
+    assert [p["stock"] for p in await products.find()] == [1, 1]
