@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,14 +52,12 @@ def _key_text(key: Any) -> str:
     t = type(key)
     if t is str:
         return "s" + key
-    if t is bool:
-        return "b" + str(int(key))
     if t is int:
         return f"n{key}"
     if t is float:
         return f"n{int(key)}" if key.is_integer() else f"n{key!r}"  # 1.0 and 1 are one number
     if t is datetime:
-        return "d" + key.isoformat()  # hash keys of datetimes are aware (UTC for naive ones)
+        return "d" + key.astimezone(UTC).isoformat()  # one instant, whatever its offset (naive ones are UTC)
     if t is tuple and len(key) == 2 and key[0] == "\x00bool":
         return "b" + str(int(key[1]))
     if t is tuple:  # a compound key
