@@ -21,7 +21,7 @@ from sqlalchemy import exc as sa_exc
 from broker.errors import MoleculerError
 
 from ..errors import AdapterConnectionError, AdapterError, EntityAlreadyExistsError, UnsupportedQueryError
-from .regex_sql import RegexUnsupported
+from .regex_sql import REGEXP_ERROR, RegexUnsupported
 
 __all__ = ["AdapterConnectionError", "AdapterError", "translate_sql_error"]
 
@@ -44,8 +44,13 @@ _CONNECTION_MARKERS = (
 
 
 def _is_regex_error(exc: BaseException) -> bool:
-    """PostgreSQL refused a (translated) pattern: ``invalid_regular_expression``, e.g. "too complex"."""
-    return isinstance(exc, sa_exc.DBAPIError) and getattr(exc.orig, "sqlstate", None) == "2201B"
+    """The engine gave up on a (translated) pattern: PostgreSQL's ``invalid_regular_expression`` (e.g. "too
+    complex"), MariaDB's ``ER_REGEXP_ERROR`` (its PCRE2 match limit; an error in a strict-mode write, a warning in
+    a read: ``regex_sql.watch_regex_warnings``)."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    args: tuple[Any, ...] = getattr(exc.orig, "args", ())
+    return getattr(exc.orig, "sqlstate", None) == "2201B" or args[:1] == (REGEXP_ERROR,)
 
 
 def _is_connection_error(exc: BaseException) -> bool:

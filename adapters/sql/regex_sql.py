@@ -43,7 +43,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..casefold import cased_between, orbit
 from ..regex_parser import ClassItem, RegexParser
 
-__all__ = ["MARIADB_BINARY", "PG_MAX_REPEAT", "RegexUnsupported", "regex_match", "sql_pattern", "watch_regex_warnings"]
+__all__ = [
+    "MARIADB_BINARY",
+    "PG_MAX_REPEAT",
+    "REGEXP_ERROR",
+    "RegexUnsupported",
+    "regex_match",
+    "sql_pattern",
+    "watch_regex_warnings",
+]
 
 MARIADB_BINARY = "utf8mb4_nopad_bin"
 """MariaDB's binary (code point, case-sensitive, no PAD SPACE) collation, under which REGEXP is case-sensitive."""
@@ -225,7 +233,8 @@ def regex_match(text: ColumnElement[Any], pattern: str, flags: str, dialect: str
     return text.collate(MARIADB_BINARY).op("REGEXP", return_type=sa.Boolean())(translated)
 
 
-_REGEXP_ERROR = 1139  # MariaDB's ER_REGEXP_ERROR, a warning when PCRE2 gives up on a subject
+REGEXP_ERROR = 1139
+"""MariaDB's ER_REGEXP_ERROR: a warning (an error in a strict-mode write) when PCRE2 gives up on a subject."""
 
 
 def watch_regex_warnings(engine: AsyncEngine) -> None:
@@ -247,5 +256,5 @@ def _check_regex_warnings(conn: Any, cursor: Any, statement: str, *_: Any) -> No
         warnings = check.fetchall()
     finally:
         check.close()
-    if any(row[1] == _REGEXP_ERROR for row in warnings):
+    if any(row[1] == REGEXP_ERROR for row in warnings):
         raise RegexUnsupported("MariaDB's PCRE2 gave up matching the pattern (its backtracking limit)")
