@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters import SQLAdapter, UnsupportedQueryError
 from adapters.query_regex import RegexError, regex_matcher, translate
+from adapters.sql.errors import translate_sql_error
 from adapters.sql.regex_sql import PG_MAX_REPEAT, RegexUnsupported, regex_match, sql_pattern
 
 from ..test_regex import patterns
@@ -190,3 +191,18 @@ async def test_mariadb_giving_up_is_a_400_and_a_write_rolls_back(products: SQLAd
     with pytest.raises(UnsupportedQueryError):
         await products.update_many(query, {"$inc": {"stock": 1}})
     assert [p["stock"] for p in await products.find()] == [1, 1]
+
+
+def test_a_pattern_the_server_rejects_is_a_400(server: Server) -> None:
+    async def run() -> Exception:
+        async with server.engine.connect() as conn:
+            try:  # a pattern the rewrite never emits: stands for what the server rejects at run time
+                await conn.execute(
+                    sa.text("SELECT 'a' ~ '('" if server.dialect == "postgresql" else "SELECT 'a' REGEXP '('")
+                )
+            except Exception as exc:
+                return exc
+        raise AssertionError("the server accepted it")
+
+    err = translate_sql_error(server.loop.run_until_complete(run()), "SQLAdapter")
+    assert isinstance(err, UnsupportedQueryError) and err.code == 400  # SQLSTATE 2201B / MariaDB error 1139
