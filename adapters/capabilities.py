@@ -10,7 +10,8 @@ The list comes from what the engines we target can and cannot do (see ``docs/arc
 ==========================  ======  =========  ======  =======================================================
 capability                  memory  MongoDB    SQL     meaning when declared
 ==========================  ======  =========  ======  =======================================================
-``regex``                   yes     yes        PG/My*  ``$regex`` with ``$options`` ``imsx`` (*SQLite: no)
+``regex``                   yes     yes        yes*    ``$regex`` with ``$options`` ``imsx`` (*MariaDB refuses a
+                                                       pattern its PCRE2 gives up on: UnsupportedQueryError)
 ``search_without_fields``   yes     no         no      ``search`` with no ``searchFields`` looks at every
                                                        top-level string value (Mongo's ``$text`` is a
                                                        different thing; SQL has no "all columns")

@@ -37,10 +37,10 @@ from .base import BaseAdapter
 from .errors import EntityAlreadyExistsError
 from .indexes import IndexSpec, parse_indexes
 from .memory_eval import MemoryCompiler, Predicate, apply_update, sort_docs
-from .memory_index import CompoundIndex, FieldIndex
+from .memory_index import CompoundIndex, FieldIndex, clash_error, index_for
 from .memory_plan import IndexPlanner
 from .query import Compare, FindParams, MatchAll, Node, Update, check_path
-from .query_values import MISSING, copy_value, hash_key, resolve
+from .query_values import copy_value, hash_key
 from .transactions import Transaction
 
 __all__ = ["MemoryAdapter"]
@@ -88,7 +88,7 @@ class MemoryAdapter(IndexPlanner, BaseAdapter):
             return
         existing = self._all.get(fields)
         if existing is None:
-            existing = FieldIndex(fields[0]) if len(fields) == 1 else CompoundIndex(fields)
+            existing = index_for(fields)
             for key, doc in self._docs.items():
                 existing.add(key, self._seqs[key], doc)
             self._all[fields] = existing
@@ -376,12 +376,4 @@ def _fields_of(index: FieldIndex) -> tuple[str, ...]:
 
 def _clash(index: FieldIndex, doc: dict[str, Any]) -> EntityAlreadyExistsError:
     """The 409 for ``doc`` clashing in ``index``: its fields and ``doc``'s value at each."""
-    fields = _fields_of(index)
-    return EntityAlreadyExistsError(fields=list(fields), values=[_value_at(doc, f) for f in fields])
-
-
-def _value_at(doc: dict[str, Any], path: str) -> Any:
-    values = [v for v in resolve(doc, tuple(path.split("."))) if v is not MISSING]
-    if not values:
-        return None
-    return copy_value(values[0] if len(values) == 1 else values)
+    return clash_error(_fields_of(index), doc)

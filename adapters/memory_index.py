@@ -19,10 +19,11 @@ from math import isqrt
 from operator import itemgetter
 from typing import Any
 
+from .errors import EntityAlreadyExistsError
 from .query_tree import split_path
-from .query_values import MISSING, SKIP, hash_key, resolve
+from .query_values import MISSING, SKIP, copy_value, hash_key, resolve
 
-__all__ = ["Bucket", "CompoundIndex", "FieldIndex", "merge_buckets"]
+__all__ = ["Bucket", "CompoundIndex", "FieldIndex", "clash_error", "index_for", "merge_buckets"]
 
 _BY_SEQ = itemgetter(1)
 _FIRST = itemgetter(0)
@@ -219,3 +220,20 @@ class CompoundIndex(FieldIndex):
     def touched_by(self, paths: Iterable[str]) -> bool:
         paths = tuple(paths)
         return any(index.touched_by(paths) for index in self.indexes)
+
+
+def index_for(fields: tuple[str, ...]) -> FieldIndex:
+    """A (single-field or compound) index over ``fields``."""
+    return FieldIndex(fields[0]) if len(fields) == 1 else CompoundIndex(fields)
+
+
+def clash_error(fields: tuple[str, ...], doc: dict[str, Any]) -> EntityAlreadyExistsError:
+    """The 409 for ``doc`` clashing in a unique index over ``fields``: the fields and ``doc``'s value at each."""
+    return EntityAlreadyExistsError(fields=list(fields), values=[_value_at(doc, f) for f in fields])
+
+
+def _value_at(doc: dict[str, Any], path: str) -> Any:
+    values = [v for v in resolve(doc, tuple(path.split("."))) if v is not MISSING]
+    if not values:
+        return None
+    return copy_value(values[0] if len(values) == 1 else values)

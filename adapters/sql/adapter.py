@@ -54,6 +54,7 @@ from ..query_values import hash_key
 from .columns import TableInfo
 from .compiler import SqlCompiler
 from .errors import translate_sql_error
+from .regex_sql import watch_regex_warnings
 from .session import SqlTransaction, SqlTransactions
 from .sqlite_functions import register
 from .types import decode_json
@@ -90,6 +91,8 @@ class SQLAdapter(SqlTransactions, SqlWrites):
             raise TypeError("SQLAdapter needs a SQLAlchemy URL or an AsyncEngine")
         if self._engine.dialect.name == "sqlite":
             _register_sqlite_functions(self._engine)
+        elif self._engine.dialect.name in ("mysql", "mariadb"):
+            watch_regex_warnings(self._engine)
         self._model = model
         self._create_tables = create_tables
         self._id_column = id_column
@@ -149,11 +152,13 @@ class SQLAdapter(SqlTransactions, SqlWrites):
         return self._info
 
     async def connect(self) -> None:
-        """Creates the table when missing (unless ``create_tables=False``); use Alembic for real migrations."""
+        """Creates the table when missing (unless ``create_tables=False``; use Alembic for real migrations), and the
+        declared indexes (``unique.py``)."""
         info = self._table_info()
-        if self._create_tables:
-            async with self._connection() as conn:
+        async with self._connection() as conn:
+            if self._create_tables:
                 await conn.run_sync(info.table.create, checkfirst=True)
+            await self._create_indexes(conn, self._create_tables)
 
     async def disconnect(self) -> None:
         """Disposes the engine's pool when the adapter created the engine (never an application's engine)."""
@@ -290,7 +295,6 @@ class SQLAdapter(SqlTransactions, SqlWrites):
     # ----------------------------------------------------------------------------------------------- writes
 
     async def _insert(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        self._refuse_unique_indexes()
         info = self._table_info()
         prepared: list[tuple[Any, dict[str, Any]]] = []
         seen: set[Any] = set()
@@ -332,7 +336,9 @@ class SQLAdapter(SqlTransactions, SqlWrites):
                 await self._advance_sequence(conn)
             stmt = sa.select(*self._columns()).where(self._where(In(self.id_key, tuple(ids))))
             rows = {hash_key(r[0]): self._entity(r) for r in (await conn.execute(stmt)).all()}
-        return [rows[hash_key(id)] for id in ids]
+            inserted = [rows[hash_key(id)] for id in ids]
+            await self._keys.file(conn, inserted, None)
+        return inserted
 
     async def _update_many(self, filter: Node, update: Update) -> int:
         async with self._connection() as conn:
@@ -362,8 +368,7 @@ class SQLAdapter(SqlTransactions, SqlWrites):
         where = self._where(filter)
         async with self._connection() as conn:
             await self._check_guards(conn)
-            result = await conn.execute(self.table.delete().where(where))
-        return int(result.rowcount)
+            return await self._remove_where(conn, where)
 
     async def _find_one_and_delete(self, filter: Node) -> dict[str, Any] | None:
         info = self._table_info()
@@ -374,29 +379,26 @@ class SQLAdapter(SqlTransactions, SqlWrites):
             where = info.order == order
             row = (await conn.execute(sa.select(*self._columns()).where(where))).first()
             await conn.execute(self.table.delete().where(where))
+            await self._keys.drop(conn, [] if row is None else [row[0]])
         return None if row is None else self._entity(row)
 
     async def _clear(self) -> int:
         async with self._connection() as conn:
+            await self._keys.drop(conn, None)
             result = await conn.execute(self.table.delete())
         return int(result.rowcount)
 
 
 def _capabilities(dialect: str) -> AdapterCapabilities:
-    """What each dialect gives exactly. SQLite runs the memory adapter's rules on JSON columns (registered
-    functions): everything but unique indexes (not created from declarations yet). PostgreSQL and MariaDB compile
-    JSON columns natively (``pg_json.py``, ``my_json.py``): mixed types, arrays and objects, but no regex yet; a
-    filter path through an array is refused (guard query); a sort on arrays/objects falls back to sorting the
-    matches in Python."""
+    """What each dialect gives exactly. Declared unique indexes are enforced through a key table (``unique.py``)
+    with SQL's NULL rule (``None``/missing never clash). SQLite runs the memory adapter's rules on JSON columns
+    (registered functions): everything else. PostgreSQL and MariaDB compile
+    JSON columns natively (``pg_json.py``, ``my_json.py``): mixed types, arrays and objects, regex rewritten in
+    their dialect (``regex_sql.py``); a filter path through an array is refused (guard query); a sort on
+    arrays/objects falls back to sorting the matches in Python."""
     if dialect == "sqlite":
-        return replace(FULL, unique_indexes=False, unique_null_is_value=False)
-    return replace(
-        FULL,
-        regex=False,
-        paths_through_arrays=False,
-        unique_indexes=False,
-        unique_null_is_value=False,
-    )
+        return replace(FULL, unique_null_is_value=False)
+    return replace(FULL, paths_through_arrays=False, unique_null_is_value=False)
 
 
 def _register_sqlite_functions(engine: AsyncEngine) -> None:

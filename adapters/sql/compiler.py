@@ -12,24 +12,27 @@ Every leaf compiles to a *two-valued* expression (never SQL ``NULL``), so ``Not`
   and collect *guards* (``take_guards``): conditions the adapter checks first, refusing with
   ``UnsupportedQueryError`` what the native form would answer differently (a dotted path through an array).
 * ``$regex``: SQLite through ``dbm_regex`` (the language's RE2 matcher: exactly the memory adapter); PostgreSQL
-  and MariaDB are not enabled yet (``UnsupportedQueryError``).
+  and MariaDB match the pattern rewritten in their dialect with RE2's meaning (``regex_sql.py``); what a dialect
+  cannot say exactly is an ``UnsupportedQueryError`` for that pattern.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..compiler import operator_name
+from ..compiler import QueryCompiler, operator_name
 from ..errors import UnsupportedQueryError
-from ..query import And, Compare, Exists, In, MatchAll, Node, Not, Or, Regex, Search, SortKey
+from ..query import And, Compare, Exists, In, MatchAll, Not, Or, Regex, Search, SortKey
 from .columns import Field, TableInfo
 from .my_json import MyJson
 from .pg_json import PgJson
+from .regex_sql import RegexUnsupported, regex_match, sql_pattern
 from .sqlite_functions import encode_leaf
 from .types import encode_id
 
@@ -40,15 +43,15 @@ _CANONICAL_INT = re.compile(r"-?(0|[1-9][0-9]{0,18})")
 _BINARY = {"postgresql": "C", "mysql": "utf8mb4_nopad_bin", "mariadb": "utf8mb4_nopad_bin", "sqlite": "BINARY"}
 
 
-class SqlCompiler:
+class SqlCompiler(QueryCompiler[Clause]):
     """Compiles ``Node`` trees and sort keys for one table on one dialect (``"sqlite"``, ``"postgresql"``,
     ``"mysql"``/``"mariadb"``). Unknown columns are a 422 naming the path; what the dialect cannot do exactly is
     an ``UnsupportedQueryError`` (400)."""
 
     def __init__(self, info: TableInfo, dialect: str, adapter_name: str) -> None:
+        super().__init__(adapter_name)
         self.info = info
         self.dialect = dialect
-        self.adapter_name = adapter_name
         self.sqlite = dialect == "sqlite"
         self.postgres = dialect == "postgresql"
         self.mysql = dialect in ("mysql", "mariadb")
@@ -64,40 +67,45 @@ class SqlCompiler:
         guards, self._guards = self._guards, []
         return guards
 
-    # --------------------------------------------------------------------------------------------- dispatch
+    # ------------------------------------------------------------------------------------------ node kinds
 
-    def compile(self, node: Node) -> Clause:
-        """The WHERE clause of ``node``."""
-        if isinstance(node, MatchAll):
-            return sa.true()
-        if isinstance(node, And):
-            return sa.and_(*(self.compile(c) for c in node.children))
-        if isinstance(node, Or):
-            return sa.or_(*(self.compile(c) for c in node.children))
-        if isinstance(node, Not):
-            return sa.not_(self.compile(node.child))
-        if isinstance(node, Search):
-            return self.search(node)
-        if isinstance(node, Compare | In | Exists | Regex):
-            field, rest = self.info.field(node.path, node.path)
-            if field.kind == "json":
-                return self._json_leaf(node, field)
-            if rest:
-                return self._unreachable(node)
-            if isinstance(node, Compare):
-                return self.compare(node, field)
-            if isinstance(node, In):
-                clause = sa.or_(sa.false(), *(self._eq(field, v) for v in node.values))
-                return sa.not_(clause) if node.negate else clause
-            if isinstance(node, Exists):
-                return sa.true() if node.flag else sa.false()
-            return self.regex(node, field)
-        raise TypeError(f"not a query node: {node!r}")  # pragma: no cover
+    def match_all(self, node: MatchAll) -> Clause:
+        return sa.true()
 
-    def unsupported(self, node: Node, reason: str | None = None) -> UnsupportedQueryError:
-        """The 400 for a node this dialect cannot run with the portable meaning."""
-        path = getattr(node, "path", None)
-        return UnsupportedQueryError(operator_name(node), self.adapter_name, path, reason)
+    def and_(self, node: And) -> Clause:
+        return sa.and_(*(self.compile(c) for c in node.children))
+
+    def or_(self, node: Or) -> Clause:
+        return sa.or_(*(self.compile(c) for c in node.children))
+
+    def not_(self, node: Not) -> Clause:
+        return sa.not_(self.compile(node.child))
+
+    def compare(self, node: Compare) -> Clause:
+        return self._on_field(node, lambda field: self._compare(node, field))
+
+    def in_(self, node: In) -> Clause:
+        def typed(field: Field) -> Clause:
+            clause = sa.or_(sa.false(), *(self._eq(field, v) for v in node.values))
+            return sa.not_(clause) if node.negate else clause
+
+        return self._on_field(node, typed)
+
+    def exists(self, node: Exists) -> Clause:
+        return self._on_field(node, lambda field: sa.true() if node.flag else sa.false())
+
+    def regex(self, node: Regex) -> Clause:
+        return self._on_field(node, lambda field: self._regex(node, field))
+
+    def _on_field(self, node: Compare | In | Exists | Regex, typed: Callable[[Field], Clause]) -> Clause:
+        """A leaf: on a JSON column the JSON rules, a dotted path into a typed column reaches nothing, else
+        ``typed(field)``."""
+        field, rest = self.info.field(node.path, node.path)
+        if field.kind == "json":
+            return self._json_leaf(node, field)
+        if rest:
+            return self._unreachable(node)
+        return typed(field)
 
     # ----------------------------------------------------------------------------------------------- leaves
 
@@ -114,10 +122,12 @@ class SqlCompiler:
         return sa.true() if missing_matches else sa.false()
 
     def _json_leaf(self, node: Compare | In | Exists | Regex, field: Field) -> Clause:
-        if self._json_class is not None and not isinstance(node, Regex):
+        if self._json_class is not None:
             rest = node.path.partition(".")[2]
             json = self._json_class(field.column, field.key)
             self._guard_path(json, rest, operator_name(node), node.path)
+            if isinstance(node, Regex):
+                return json.strings(rest, self._regex_match(node))
             return json.leaf(node, rest)
         if not self.sqlite:
             raise self.unsupported(node, "queries into JSON columns are only compiled on SQLite so far")
@@ -178,7 +188,7 @@ class SqlCompiler:
     def _bind_type(self, field: Field) -> Any:
         return sa.String() if field.kind in ("anyid", "string") else field.column.type
 
-    def compare(self, node: Compare, field: Field) -> Clause:
+    def _compare(self, node: Compare, field: Field) -> Clause:
         """``eq``/``ne``/ranges on a typed column."""
         if node.op == "eq":
             return self._eq(field, node.value)
@@ -213,16 +223,30 @@ class SqlCompiler:
         ops = {"gt": col > bound, "gte": col >= bound, "lt": col < bound, "lte": col <= bound}
         return sa.and_(col >= low, col < high, ops[node.op])
 
-    def regex(self, node: Regex, field: Field) -> Clause:
-        """``$regex`` on a string column (numbers never match)."""
+    def _regex(self, node: Regex, field: Field) -> Clause:
+        """``$regex`` on a typed column: strings (and the string ids of an ``AnyId`` column); numbers never match."""
         if field.kind in ("number", "bool", "datetime"):
             return sa.false()
-        if not self.sqlite:
-            raise self.unsupported(node, "regular expressions are only enabled on SQLite so far")
         column: ColumnElement[Any] = field.column
-        if field.kind == "anyid":
-            return sa.false()  # ids are not searched by regex: mixed-type tags would leak
-        return sa.func.coalesce(sa.func.dbm_regex(column, node.pattern, node.flags), 0) == 1
+        if field.kind == "anyid":  # a string id is stored as "s" + the id (integer ids as "i...": never strings)
+            tagged = sa.type_coerce(column, sa.String())
+            text: ColumnElement[Any] = sa.func.substr(tagged, 2)
+            is_string = tagged.startswith("s")
+        elif field.kind == "string" or self.sqlite:
+            text, is_string = column, column.is_not(None)
+        else:
+            raise self.unsupported(node, "a regular expression on a column that is neither text nor JSON")
+        return sa.and_(is_string, sa.func.coalesce(self._regex_match(node)(text), sa.false()))
+
+    def _regex_match(self, node: Regex) -> Callable[[ColumnElement[Any]], Clause]:
+        """The test of one text expression against the node's pattern, on this dialect (``NULL`` for ``NULL``)."""
+        if self.sqlite:
+            return lambda text: sa.func.dbm_regex(text, node.pattern, node.flags) == 1
+        try:
+            sql_pattern(node.pattern, node.flags, self.dialect)
+        except RegexUnsupported as err:
+            raise self.unsupported(node, str(err)) from None
+        return lambda text: regex_match(text, node.pattern, node.flags, self.dialect)
 
     def search(self, node: Search) -> Clause:
         """Case-insensitive substring over the fields (every string/JSON column but the id when none given)."""

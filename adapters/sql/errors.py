@@ -4,6 +4,8 @@
   says which (``data={"id": ..., "field": ...}``);
 * a lost, refused or timed-out connection → ``AdapterConnectionError`` (503, a ``MoleculerRetryableError``: the
   broker's retry policy may call again; the pool pre-pings, so the next call gets a fresh connection);
+* a pattern the engine gave up on (MariaDB's PCRE2 match limit, PostgreSQL's "too complex") →
+  ``UnsupportedQueryError`` (400), never a silently different answer;
 * anything else from the driver → ``AdapterError`` (500) with a generic message (no SQL nor driver text travels).
 """
 
@@ -18,7 +20,8 @@ from sqlalchemy import exc as sa_exc
 
 from broker.errors import MoleculerError
 
-from ..errors import AdapterConnectionError, AdapterError, EntityAlreadyExistsError
+from ..errors import AdapterConnectionError, AdapterError, EntityAlreadyExistsError, UnsupportedQueryError
+from .regex_sql import REGEXP_ERROR, RegexUnsupported
 
 __all__ = ["AdapterConnectionError", "AdapterError", "translate_sql_error"]
 
@@ -38,6 +41,16 @@ _CONNECTION_MARKERS = (
     "reset by peer",
     "shutdown",
 )
+
+
+def _is_regex_error(exc: BaseException) -> bool:
+    """The engine gave up on a (translated) pattern: PostgreSQL's ``invalid_regular_expression`` (e.g. "too
+    complex"), MariaDB's ``ER_REGEXP_ERROR`` (its PCRE2 match limit; an error in a strict-mode write, a warning in
+    a read: ``regex_sql.watch_regex_warnings``)."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    args: tuple[Any, ...] = getattr(exc.orig, "args", ())
+    return getattr(exc.orig, "sqlstate", None) == "2201B" or args[:1] == (REGEXP_ERROR,)
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -84,6 +97,9 @@ def translate_sql_error(
     keys so that a unique clash names the entity's fields; a clash on ``id_column`` is an id clash."""
     if isinstance(exc, MoleculerError):
         return exc
+    if isinstance(exc, RegexUnsupported) or _is_regex_error(exc):
+        reason = str(exc) if isinstance(exc, RegexUnsupported) else "the database cannot run this pattern"
+        return UnsupportedQueryError("$regex", adapter, None, reason)
     if isinstance(exc, sa_exc.IntegrityError):
         native = getattr(exc.orig, "__cause__", None)  # asyncpg keeps "Key (col)=(value) already exists" in detail
         text = f"{exc.orig} {getattr(native, 'detail', '') or ''}"

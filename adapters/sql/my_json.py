@@ -119,9 +119,14 @@ class MyJson(JsonLeaves):
         element = sa.literal_column("e.v", sa.Text())
         return sa.or_(match(x), sa.and_(self._typeof(x) == "ARRAY", _AnyElement(x, match(element))))
 
-    def _contains_text(self, e: ColumnElement[Any], needle: str) -> Clause:
-        text = sa.func.LOWER(sa.func.JSON_UNQUOTE(e, type_=sa.Text()))
-        return sa.and_(self._typeof(e) == "STRING", sa.func.LOCATE(sa.literal(needle, sa.Text()), text) > 0)
+    def _is_string(self, e: ColumnElement[Any]) -> Clause:
+        return self._typeof(e) == "STRING"
+
+    def _string_text(self, e: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.JSON_UNQUOTE(e, type_=sa.Text())
+
+    def _contains(self, text: ColumnElement[Any], needle: str) -> Clause:
+        return sa.func.LOCATE(sa.literal(needle, sa.Text()), sa.func.LOWER(text)) > 0
 
     def order(self, key: SortKey, rest: str) -> tuple[list[ColumnElement[Any]], Clause]:
         """ORDER BY terms in the language's type order, and the guard (arrays, non-date objects at the path)."""

@@ -106,8 +106,14 @@ class PgJson(JsonLeaves):
 
     # --------------------------------------------------------------------------------------------- leaves
 
-    def _contains_text(self, e: ColumnElement[Any], needle: str) -> Clause:
-        return sa.and_(self._typeof(e) == "string", sa.func.strpos(sa.func.lower(_text(e)), needle) > 0)
+    def _is_string(self, e: ColumnElement[Any]) -> Clause:
+        return self._typeof(e) == "string"
+
+    def _string_text(self, e: ColumnElement[Any]) -> ColumnElement[Any]:
+        return _text(e)
+
+    def _contains(self, text: ColumnElement[Any], needle: str) -> Clause:
+        return sa.func.strpos(sa.func.lower(text), needle) > 0
 
     # ----------------------------------------------------------------------------------------------- sort
 

@@ -1,6 +1,7 @@
 """Row values and updates of ``SQLAdapter``: entities checked against the table's columns and types, and updates
-as one ``UPDATE`` statement (whole columns, ``$inc`` as ``SET n = n + :k``) or, into JSON values, as a locked
-read-modify-write with the memory adapter's update rules (see ``adapter.py``)."""
+as one ``UPDATE`` statement (whole columns, ``$inc`` as ``SET n = n + :k``) or, into JSON values and fields of
+unique indexes, as a locked read-modify-write with the memory adapter's update rules (see ``adapter.py``); the
+declared indexes and their unique keys (``unique.py``)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..base import BaseAdapter
 from ..errors import query_error
 from ..memory_eval import apply_update
-from ..query import Node, Update, check_value
+from ..query import In, Node, Update, check_value
 from ..query_limits import check_shape
 from .columns import Field, TableInfo
 from .types import decode_json, encode_id, encode_value
+from .unique import UniqueKeys
 
 __all__ = ["MARIADB_JSON_DEPTH", "SqlWrites"]
 
@@ -29,6 +31,8 @@ MARIADB_JSON_DEPTH = 31  # JSON_VALID refuses 32 nested objects/arrays: deeper v
 
 class SqlWrites(BaseAdapter):
     """The write half of ``SQLAdapter`` (a mixin: ``SQLAdapter`` provides the table, dialect and compiler)."""
+
+    _unique_keys: UniqueKeys | None = None
 
     @property
     def dialect(self) -> str:  # pragma: no cover - SQLAdapter's
@@ -96,12 +100,56 @@ class SqlWrites(BaseAdapter):
             raise query_error(where, f"the id column holds {kind} values", repr(id)[:80], "entity")
         return id
 
-    def _refuse_unique_indexes(self) -> None:
-        """Declared unique indexes are not enforced by this adapter yet: refuse writes rather than ignore them."""
-        if any(spec.unique for spec in self.index_specs):
-            raise self.unsupported(
-                "unique index", None, "declare the unique constraint on the SQLAlchemy model (a clash is then a 409)"
-            )
+    @property
+    def _keys(self) -> UniqueKeys:
+        """The declared indexes (``unique.py``), set up by ``connect``."""
+        keys = self._unique_keys
+        if keys is None:
+            keys = self._unique_keys = UniqueKeys(self._table_info(), self.index_specs, self.id_key)
+        return keys
+
+    async def _create_indexes(self, conn: AsyncConnection, create_tables: bool) -> None:
+        """At ``connect``: the declared indexes (native ones, the key table), unique keys of the stored rows."""
+        self._unique_keys = None
+        keys = self._keys
+        await keys.create(conn, create_tables)
+
+        async def read_all() -> list[dict[str, Any]]:
+            return [doc for _, doc in await self._read_entities(conn, sa.true(), keys.fields)]
+
+        await keys.build(conn, read_all)
+
+    async def _read_entities(
+        self, conn: AsyncConnection, where: sa.ColumnElement[bool], keys: set[str], lock: bool = False
+    ) -> list[tuple[Any, dict[str, Any]]]:
+        """``(order value, entity with the id and the keys fields)`` of the matching rows, in insertion order (with
+        ``lock``: ``FOR UPDATE`` on the servers)."""
+        info = self._table_info()
+        fields = [info.fields[k] for k in keys if k != self.id_key]
+        cols = [self._json_text(f.column) if f.kind == "json" else f.column for f in fields]
+        stmt = sa.select(info.order, info.id.column, *cols).where(where).order_by(info.order)
+        if lock and self.dialect != "sqlite":
+            stmt = stmt.with_for_update()
+        out = []
+        for row in (await conn.execute(stmt)).all():
+            doc: dict[str, Any] = {self.id_key: row[1]}
+            for f, value in zip(fields, row[2:]):
+                if f.kind != "json":
+                    doc[f.key] = float(value) if isinstance(value, Decimal) else value
+                elif value is not None:
+                    doc[f.key] = decode_json(value)
+            out.append((row[0], doc))
+        return out
+
+    async def _remove_where(self, conn: AsyncConnection, where: sa.ColumnElement[bool]) -> int:
+        """Delete the matching rows and their unique keys."""
+        if not self._keys:
+            return int((await conn.execute(self._table_info().table.delete().where(where))).rowcount)
+        ids = [doc[self.id_key] for _, doc in await self._read_entities(conn, where, set(), lock=True)]
+        await self._keys.drop(conn, ids)
+        info = self._table_info()
+        result = await conn.execute(info.table.delete().where(self._where(In(self.id_key, tuple(ids)))))
+        return int(result.rowcount)
 
     async def _advance_sequence(self, conn: AsyncConnection) -> None:
         """After explicit ids on PostgreSQL: move the key's sequence past them, so a generated id never collides."""
@@ -140,7 +188,6 @@ class SqlWrites(BaseAdapter):
     async def _update_in(
         self, conn: AsyncConnection, filter: Node | None, update: Update, where: sa.ColumnElement[bool] | None = None
     ) -> int:
-        self._refuse_unique_indexes()
         info = self._table_info()
         if where is None:
             assert filter is not None
@@ -157,7 +204,7 @@ class SqlWrites(BaseAdapter):
             return int(
                 (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
             )
-        if self._is_simple(update):
+        if self._is_simple(update) and not self._keys.touched_by(update.paths):
             values: dict[str, Any] = {}
             for path, value in update.set:
                 f = info.fields[path]
@@ -181,32 +228,26 @@ class SqlWrites(BaseAdapter):
         return await self._update_rows(conn, where, update)
 
     async def _update_rows(self, conn: AsyncConnection, where: sa.ColumnElement[bool], update: Update) -> int:
-        """Read-modify-write of the matched rows (JSON paths), under row locks, all validated before writing."""
+        """Read-modify-write of the matched rows (JSON paths, unique fields), under row locks, all validated before
+        writing; the unique keys of the changed rows are filed last (a clash is the 409, the call rolls back)."""
         info = self._table_info()
         touched = {path.split(".", 1)[0] for path in update.paths}
-        fields = [info.fields[k] for k in touched]
-        cols = [self._json_text(f.column) if f.kind == "json" else f.column for f in fields]
-        stmt = sa.select(info.order, *cols).where(where).order_by(info.order)
-        if self.dialect != "sqlite":
-            stmt = stmt.with_for_update()
-        rows = (await conn.execute(stmt)).all()
+        docs = await self._read_entities(conn, where, touched | self._keys.fields, lock=True)
         changes: list[tuple[Any, dict[str, Any]]] = []
-        for row in rows:
-            doc: dict[str, Any] = {}
-            for f, value in zip(fields, row[1:]):
-                if f.kind != "json":
-                    doc[f.key] = float(value) if isinstance(value, Decimal) else value
-                elif value is not None:
-                    doc[f.key] = decode_json(value)
+        news: list[dict[str, Any]] = []
+        for order, doc in docs:
             new = apply_update(doc, update)
             values: dict[str, Any] = {}
-            for f in fields:
+            for key in touched:
+                f = info.fields[key]
                 if f.key not in new:
                     values[f.column.key] = sa.null()
                 else:
                     v = self._column_value(f, new[f.key], f"$set.{f.key}", "update")
                     values[f.column.key] = sa.JSON.NULL if f.kind == "json" and v is None else v
-            changes.append((row[0], values))
+            changes.append((order, values))
+            news.append(new)
         for order, values in changes:
             await conn.execute(info.table.update().where(info.order == order).values(values))
+        await self._keys.file(conn, news, update.paths)
         return len(changes)

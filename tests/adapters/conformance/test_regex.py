@@ -86,3 +86,9 @@ async def test_non_portable_regexes_are_a_422_and_write_nothing(adapter: BaseAda
         await adapter.update_many(query, {"$set": {"touched": True}})
     assert info.value.data[0]["field"] == field
     assert await adapter.count({"query": {"touched": True}}) == 0
+
+
+@requires("regex")
+async def test_regex_on_ids_sees_string_ids_only(adapter: BaseAdapter) -> None:
+    await adapter.insert_many([{"_id": "apple", "name": "x"}, {"_id": 15, "name": "y"}, {"_id": "b1", "name": "z"}])
+    assert ids(await adapter.find({"query": {"_id": {"$regex": "^a|1"}}})) == ["apple", "b1"]  # 15 is a number
