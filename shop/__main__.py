@@ -1,8 +1,10 @@
 """``python -m shop`` (console script ``shop``): run the shop until Ctrl-C or SIGTERM.
 
 Reads the environment (``shop.config``), starts the broker with the configured services on the configured database
-(tables created, admin and products seeded on first run), prints the API and docs URLs, and stops gracefully on
-SIGINT/SIGTERM (the gateway lets in-flight requests finish). A configuration error prints one line and exits 2.
+(tables created, admin and products seeded on first run), joins the cluster when a ``TRANSPORTER`` is set, prints
+the API and docs URLs (only a node running ``api`` listens on HTTP), and stops gracefully on SIGINT/SIGTERM (the
+gateway lets in-flight requests finish, the node leaves the cluster). A configuration error (a bad variable, a
+storage whose driver is not installed) prints one line and exits 2.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import signal
 import sys
 
 from .app import build
-from .config import ConfigError, ShopConfig
+from .config import ConfigError, ShopConfig, redact
 
 __all__ = ["main", "run"]
+
+STORED = {"user", "product", "order"}
+"""The services with a database: a node without them opens none (its ``Database:`` line is left out)."""
 
 
 def _say(text: str) -> None:
@@ -35,8 +40,11 @@ async def run(config: ShopConfig) -> None:
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
     await shop.start()
     try:
-        _say(f"Database: {shop.storage.describe()}")
+        if STORED & set(config.services):
+            _say(f"Database: {shop.storage.describe()}")
         _say(f"Services: {', '.join(config.services)}")
+        if config.transporter:
+            _say(f"Node: {shop.broker.node_id} in namespace {config.namespace!r} over {redact(config.transporter)}")
         if shop.seeded.admin_created:
             _say(f"Admin created: {config.admin_email}")
             if shop.seeded.generated_password:
@@ -58,11 +66,10 @@ async def run(config: ShopConfig) -> None:
 def main() -> int:
     """The console script: exit 0 after a graceful stop, 2 on a configuration error."""
     try:
-        config = ShopConfig.from_env()
+        asyncio.run(run(ShopConfig.from_env()))
     except ConfigError as err:
         print(f"shop: configuration error: {err}", file=sys.stderr)
         return 2
-    asyncio.run(run(config))
     return 0
 
 

@@ -23,8 +23,14 @@ def sql_available() -> bool:
     return True
 
 
+READY = "Press Ctrl-C to stop."
+
+
 class ShopProcess:
-    """``python -m shop`` on a free loopback port (``PORT=0``), with ``env`` added to a clean environment."""
+    """``python -m shop`` on a free loopback port (``PORT=0``), with ``env`` added to a clean environment.
+
+    ``start()`` returns once the shop says it is ready; ``url`` is the API's base URL (empty on a node without
+    ``api``, which does not listen on HTTP)."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.env = {
@@ -68,6 +74,7 @@ class ShopProcess:
             self.lines.append(line)
             if line.startswith("Shop API: "):
                 self.url = line.split("Shop API: ", 1)[1].strip().removesuffix("/api")
+            if line.strip() == READY:
                 return self
         self.stop()
         raise RuntimeError("python -m shop did not start:\n" + "".join(self.lines))
