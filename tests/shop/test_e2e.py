@@ -429,6 +429,30 @@ def test_production_without_a_jwt_secret_does_not_start(tmp_path: Path) -> None:
     assert server.proc is not None and server.proc.wait(10) == 2
 
 
+def test_a_stop_signal_while_joining_an_unreachable_cluster_stops(tmp_path: Path) -> None:
+    server = ShopProcess({"TRANSPORTER": "nats://127.0.0.1:1", "DATABASE_URL": "memory://"}, tmp_path)
+    server.start(until="Joining namespace 'shop' over nats://127.0.0.1:1...")
+    assert server.stop() == 0, server.output()
+    assert "Stopped before the start completed." in server.output()
+
+
+@pytest.mark.parametrize(("env", "code", "message"), [
+    ({"MONGO_URI": "mongodb://127.0.0.1:1/shop?serverSelectionTimeoutMS=300"}, 1,
+     "shop: could not start: Unable to connect the "),
+    ({"MONGO_URI": "mongomock://", "DATABASE_URL": "memory://"}, 2,
+     "shop: configuration error: DATABASE_URL and MONGO_URI are both set"),
+    ({"CACHER": "memcached://127.0.0.1"}, 2, "shop: configuration error: CACHER must be"),
+])  # fmt: skip
+def test_a_start_that_cannot_succeed_says_why_in_one_line(env: dict[str, str], code: int, message: str,
+                                                         tmp_path: Path) -> None:
+    server = ShopProcess(env, tmp_path)
+    with pytest.raises(RuntimeError, match="python -m shop exited"):
+        server.start()
+    assert server.proc is not None and server.proc.wait(10) == code
+    last = server.output().strip().splitlines()[-1]
+    assert last.startswith(message), server.output()
+
+
 def test_services_starts_only_some_services(tmp_path: Path) -> None:
     server = ShopProcess({"SERVICES": "product,api", "DATABASE_URL": "memory://"}, tmp_path).start()
     try:
