@@ -115,11 +115,6 @@ class Storage:
         """In-process storage (a fresh store for each broker start): unit tests."""
         return cls(MEMORY_URL)
 
-    @property
-    def persistent(self) -> bool:
-        """Whether the data outlives the process (not for ``memory://`` and ``mongomock://``)."""
-        return self.kind in ("sql", "mongo")
-
     def describe(self) -> str:
         """The URL without its password, for the startup banner."""
         if self.kind == "memory":

@@ -126,7 +126,7 @@ async def test_mongo_storage_declares_the_models_indexes():
     from models import Order, User
 
     storage = Storage("mongomock:///demo")
-    assert (storage.kind, storage.database, storage.persistent) == ("mongomock", "demo", False)
+    assert (storage.kind, storage.database) == ("mongomock", "demo")
     assert "not persisted" in storage.describe()
     users, orders = storage.adapter("users", User), storage.adapter("orders", Order)
     assert users.client is orders.client  # one client for every service
