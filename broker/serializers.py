@@ -1,14 +1,17 @@
 """Serializers turn a packet payload (a dict) into bytes and back. Only Moleculer's ``JSON`` is provided.
 
 Moleculer's JSON serializer is ``Buffer.from(JSON.stringify(payload))``: UTF-8 JSON without framing. ``NaN`` and
-infinities, which ``JSON.stringify`` writes as ``null``, are written as ``null`` here too; values JSON cannot
-carry (sets, datetimes, ...) are written with ``str``, as the nearest to JavaScript's ``toJSON``/``String``.
+infinities, which ``JSON.stringify`` writes as ``null``, are written as ``null`` here too; datetimes and dates as
+ISO 8601 text (``isoformat``, as a ``Date``'s ``toJSON`` and as the gateway writes them, so an answer reads the same
+from a remote node or a Redis cache as from a local call); other values JSON cannot carry (sets, ...) as lists or
+with ``str``, as the nearest to JavaScript's ``toJSON``/``String``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from typing import Any
 
 from .errors import BrokerOptionsError
@@ -31,6 +34,8 @@ def _default(value: Any) -> Any:
         return {"type": "Buffer", "data": list(value)}
     if isinstance(value, set | frozenset | tuple):
         return list(value)
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
     return str(value)
 
 

@@ -42,8 +42,12 @@ EMAIL_PATTERN = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
 
 
 def now() -> datetime:
-    """The current instant, timezone-aware UTC (what ``createdAt``/``updatedAt`` hold)."""
-    return datetime.now(UTC)
+    """The current instant, timezone-aware UTC, to the millisecond (what ``createdAt``/``updatedAt`` hold).
+
+    Milliseconds, as a JavaScript ``Date`` and as MongoDB's BSON dates: an entity reads back exactly as it was
+    answered when created, whichever storage keeps it."""
+    instant = datetime.now(UTC)
+    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
 
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]

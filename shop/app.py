@@ -1,4 +1,5 @@
-"""Assemble the shop: one broker, the services named by the configuration, one storage, one token issuer.
+"""Assemble the shop: one broker (a node of the namespace's cluster with a transporter), the services named by the
+configuration, one storage, one token issuer.
 
 ``build(config)`` returns a ``Shop`` whose ``broker`` is ready to start; ``await shop.start()`` starts it and seeds
 the first run (``shop.seed``); ``await shop.stop()`` stops the broker and closes the database.
@@ -51,11 +52,13 @@ class Shop:
 
 
 def build(config: ShopConfig, *, storage: Storage | None = None, logger: Any = True, server: bool = True) -> Shop:
-    """A shop for ``config`` (``storage`` defaults to ``Storage(config.database_url)``)."""
-    storage = storage or Storage(config.database_url)
+    """A shop for ``config`` (``storage`` defaults to ``Storage(config.storage_url)``), its broker on the configured
+    namespace, node id, transporter and cacher. Raises ``ConfigError`` when the storage's driver is missing."""
+    storage = storage or Storage(config.storage_url)
     tokens = Tokens(config.jwt_secret, config.jwt_expires_in)
     passwords = Passwords(config.bcrypt_rounds)
-    broker = ServiceBroker(namespace="shop", logger=logger, cacher="Memory", log_level="info")
+    broker = ServiceBroker(namespace=config.namespace, node_id=config.node_id, transporter=config.transporter,
+                           cacher=config.cacher, logger=logger, log_level="info")  # fmt: skip
     factories = {
         "user": lambda: user.schema(storage, tokens, passwords),
         "product": lambda: product.schema(storage),

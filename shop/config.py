@@ -3,8 +3,12 @@
 | variable | default | meaning |
 |---|---|---|
 | ``DATABASE_URL`` | SQLite file ``shop.db`` | any SQLAlchemy URL; ``memory://``: in process, not persisted |
+| ``MONGO_URI`` | unset | ``mongodb://host/db``: MongoDB instead; ``mongomock://``: in process, not persisted |
 | ``SERVICES`` | every service | ``product,order``: start only these (as moleculer-runner's ``SERVICES``) |
-| ``HOST`` / ``PORT`` | ``127.0.0.1`` / ``3000`` | where the API listens (``PORT=0``: any free port) |
+| ``HOST`` / ``PORT`` | ``127.0.0.1`` / ``3000`` | where ``api`` listens (``PORT=0``: any free port) |
+| ``TRANSPORTER`` | unset (one process) | ``nats://host:4222``, ``redis://host:6379``: join ``NAMESPACE``'s nodes |
+| ``CACHER`` | ``Memory`` | ``Memory``, ``MemoryLRU`` or ``redis://host:6379`` (shared by the nodes) |
+| ``NAMESPACE`` / ``NODE_ID`` | ``shop`` / ``<hostname>-<pid>`` | the cluster's namespace and this node's id |
 | ``JWT_SECRET`` | random (a warning) | the HS256 key of the tokens; required when ``SHOP_ENV=production`` |
 | ``JWT_EXPIRES_IN`` | ``86400`` | token lifetime in seconds (the course's ``24h``) |
 | ``SHOP_ENV`` | ``development`` | ``production`` makes a missing ``JWT_SECRET`` a startup error |
@@ -15,13 +19,21 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-__all__ = ["ALL_SERVICES", "ConfigError", "ShopConfig"]
+__all__ = ["ALL_SERVICES", "MONGOMOCK_SCHEME", "MONGO_SCHEMES", "ConfigError", "ShopConfig", "redact"]
 
 ALL_SERVICES = ("user", "product", "order", "email", "notification", "api")
+MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
+MONGOMOCK_SCHEME = "mongomock://"
+"""An in-process mongomock-motor client (tests and demos: no server, the data is gone on exit)."""
+TRANSPORTER_SCHEMES = ("nats://", "redis://", "rediss://")
+CACHERS = {"memory": "Memory", "memorylru": "MemoryLRU"}
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
 
 class ConfigError(Exception):
@@ -33,6 +45,7 @@ class ShopConfig:
     """Everything the shop reads from its environment; ``from_env`` checks it."""
 
     database_url: str | None = None
+    mongo_uri: str | None = None
     services: tuple[str, ...] = ALL_SERVICES
     host: str = "127.0.0.1"
     port: int = 3000
@@ -43,6 +56,10 @@ class ShopConfig:
     admin_email: str = "admin@shop.local"
     admin_password: str | None = None
     bcrypt_rounds: int = 12
+    transporter: str | None = None
+    cacher: str = "Memory"
+    namespace: str = "shop"
+    node_id: str | None = None
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
@@ -51,7 +68,7 @@ class ShopConfig:
         env = os.environ if env is None else env
         cfg = cls()
         cfg.env = env.get("SHOP_ENV", "development").strip() or "development"
-        cfg.database_url = env.get("DATABASE_URL") or None
+        cfg.database_url, cfg.mongo_uri = _storage(env)
         names = [n.strip() for n in env.get("SERVICES", "").replace(" ", ",").split(",") if n.strip()]
         if names:
             unknown = sorted(set(names) - set(ALL_SERVICES))
@@ -75,7 +92,80 @@ class ShopConfig:
         cfg.admin_password = env.get("SHOP_ADMIN_PASSWORD") or None
         if cfg.admin_password is not None and len(cfg.admin_password) < 6:
             raise ConfigError("SHOP_ADMIN_PASSWORD must be at least 6 characters")
+        cfg.transporter = _url(env, "TRANSPORTER", TRANSPORTER_SCHEMES)
+        cfg.cacher = _cacher(env)
+        cfg.namespace = _name(env, "NAMESPACE") or cfg.namespace
+        cfg.node_id = _name(env, "NODE_ID")
+        if "api" not in cfg.services and cfg.transporter is None:
+            cfg.warnings.append("SERVICES has no api and there is no TRANSPORTER: nothing can reach these services")
         return cfg
+
+    @property
+    def storage_url(self) -> str | None:
+        """The URL ``shop.storage.Storage`` builds the adapters from: ``MONGO_URI`` or ``DATABASE_URL``."""
+        return self.mongo_uri or self.database_url
+
+
+def redact(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for banners and logs): ``redis://:***@host:6379``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, host = parts.username or "", parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+def _storage(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """``(DATABASE_URL, MONGO_URI)``: at most one of them, each of its kind."""
+    database_url = env.get("DATABASE_URL", "").strip() or None
+    mongo_uri = _url(env, "MONGO_URI", (*MONGO_SCHEMES, MONGOMOCK_SCHEME))
+    if database_url is not None and mongo_uri is not None:
+        raise ConfigError("DATABASE_URL and MONGO_URI are both set: set only the one of the storage to use")
+    if database_url is not None and database_url.startswith((*MONGO_SCHEMES, MONGOMOCK_SCHEME)):
+        raise ConfigError("DATABASE_URL is for SQLAlchemy URLs: give a MongoDB URI as MONGO_URI")
+    return database_url, mongo_uri
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    """The URL in ``name`` (unset or blank: ``None``); ``ConfigError`` unless it starts with one of ``schemes``
+    and (but for ``mongomock://``) names a host."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.lower().startswith(schemes):
+        raise ConfigError(f"{name} must start with {' or '.join(schemes)}, got {raw!r}")
+    raw = raw[: raw.index("://")].lower() + raw[raw.index("://") :]
+    if raw.startswith(MONGOMOCK_SCHEME):
+        return raw
+    try:
+        host = urlsplit(raw).netloc.rpartition("@")[2]
+        urlsplit(raw).port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as err:
+        raise ConfigError(f"{name} is not a valid URL ({err}): {raw!r}") from None
+    if not host or host.startswith(":"):
+        raise ConfigError(f"{name} must name a host, got {raw!r}")
+    return raw
+
+
+def _cacher(env: Mapping[str, str]) -> str:
+    raw = env.get("CACHER", "").strip()
+    if not raw:
+        return "Memory"
+    if raw.lower() in CACHERS:
+        return CACHERS[raw.lower()]
+    url = _url(env, "CACHER", ("redis://", "rediss://")) if raw.lower().startswith("redis") else None
+    if url is None:
+        raise ConfigError(f"CACHER must be Memory, MemoryLRU or a redis:// URL, got {raw!r}")
+    return url
+
+
+def _name(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not _NAME.fullmatch(raw):
+        raise ConfigError(f"{name} must be 1 to 100 letters, digits, '.', '_' or '-' (no spaces), got {raw!r}")
+    return raw
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -23,6 +23,7 @@ from dbmixin import DbMixin, EntityNotFoundError
 from models import ORDER_STATUSES, TRANSITIONS, Order, OrderCreate, OrderStatusUpdate
 from models.fields import now
 
+from .caching import cache_cleaning
 from .storage import Storage
 
 __all__ = ["POPULATES", "PUBLIC_FIELDS", "schema"]
@@ -127,7 +128,7 @@ def schema(storage: Storage) -> dict[str, Any]:
     adapter = storage.adapter("orders", Order)
     return {
         "name": "order",
-        "mixins": [DbMixin],
+        "mixins": [DbMixin, cache_cleaning("order")],
         "adapter": adapter,
         "dependencies": ["product"],
         "settings": {

@@ -20,6 +20,7 @@ from dbmixin import DbMixin, EntityNotFoundError
 from models import Product, ProductCreate, ProductUpdate
 from models.fields import now
 
+from .caching import cache_cleaning
 from .storage import Storage
 
 __all__ = ["PUBLIC_FIELDS", "schema"]
@@ -71,7 +72,7 @@ def schema(storage: Storage) -> dict[str, Any]:
     adapter = storage.adapter("products", Product)
     return {
         "name": "product",
-        "mixins": [DbMixin],
+        "mixins": [DbMixin, cache_cleaning("product")],
         "adapter": adapter,
         "settings": {"fields": PUBLIC_FIELDS, "entityValidator": Product, "pageSize": 20},
         "actions": {

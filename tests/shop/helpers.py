@@ -16,8 +16,8 @@ TOKENS = Tokens(SECRET, 3600)
 PASSWORDS = Passwords(4)
 
 
-def make_broker(*names: str, storage: Storage | None = None, cacher: Any = "Memory") -> ServiceBroker:
-    """A broker with the named shop services on ``storage`` (default: memory)."""
+def make_broker(*names: str, storage: Storage | None = None, cacher: Any = "Memory", **options: Any) -> ServiceBroker:
+    """A broker with the named shop services on ``storage`` (default: memory); ``options`` go to the broker."""
     storage = storage or Storage.memory()
     factories = {
         "user": lambda: user.schema(storage, TOKENS, PASSWORDS),
@@ -26,7 +26,7 @@ def make_broker(*names: str, storage: Storage | None = None, cacher: Any = "Memo
         "email": email.schema,
         "notification": notification.schema,
     }
-    broker = ServiceBroker(logger=False, cacher=cacher)
+    broker = ServiceBroker(logger=False, cacher=cacher, **options)
     for name in names:
         broker.create_service(factories[name]())
     return broker

@@ -23,8 +23,14 @@ def sql_available() -> bool:
     return True
 
 
+READY = "Press Ctrl-C to stop."
+
+
 class ShopProcess:
-    """``python -m shop`` on a free loopback port (``PORT=0``), with ``env`` added to a clean environment."""
+    """``python -m shop`` on a free loopback port (``PORT=0``), with ``env`` added to a clean environment.
+
+    ``start()`` returns once the shop says it is ready; ``url`` is the API's base URL (empty on a node without
+    ``api``, which does not listen on HTTP)."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.env = {
@@ -43,7 +49,8 @@ class ShopProcess:
         self.url = ""
         self.proc: subprocess.Popen[str] | None = None
 
-    def start(self, timeout: float = 30.0) -> ShopProcess:
+    def start(self, timeout: float = 30.0, until: str = READY) -> ShopProcess:
+        """Run the command; return once a line starts with ``until`` (``RuntimeError`` if it exits first)."""
         self.proc = subprocess.Popen([sys.executable, "-m", "shop"], cwd=self.cwd, env=self.env, text=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
         lines: queue.Queue[str | None] = queue.Queue()
@@ -68,6 +75,7 @@ class ShopProcess:
             self.lines.append(line)
             if line.startswith("Shop API: "):
                 self.url = line.split("Shop API: ", 1)[1].strip().removesuffix("/api")
+            if line.startswith(until):
                 return self
         self.stop()
         raise RuntimeError("python -m shop did not start:\n" + "".join(self.lines))

@@ -5,9 +5,10 @@ import time
 import jwt
 import pytest
 
+from adapters import EntityAlreadyExistsError
 from gateway import UnAuthorizedError
 from shop.auth import Passwords, Tokens
-from shop.config import ALL_SERVICES, ConfigError, ShopConfig
+from shop.config import ALL_SERVICES, ConfigError, ShopConfig, redact
 from shop.storage import DEFAULT_URL, Storage
 
 
@@ -75,3 +76,68 @@ async def test_passwords_hash_and_check():
     assert not await passwords.check("password124", hashed)
     assert not await passwords.check("password123", None)
     assert not await passwords.check("password123", "not-a-hash")
+
+
+def test_mongo_uri_chooses_mongodb_and_excludes_database_url():
+    cfg = ShopConfig.from_env({"MONGO_URI": "mongodb://db.example:27017/shop"})
+    assert (cfg.mongo_uri, cfg.database_url, cfg.storage_url) == ("mongodb://db.example:27017/shop", None,
+                                                                 "mongodb://db.example:27017/shop")  # fmt: skip
+    assert ShopConfig.from_env({"MONGO_URI": "mongomock://"}).storage_url == "mongomock://"
+    assert ShopConfig.from_env({"DATABASE_URL": "memory://"}).storage_url == "memory://"
+    cases = {
+        "DATABASE_URL and MONGO_URI": {"DATABASE_URL": "sqlite+aiosqlite:///x.db", "MONGO_URI": "mongomock://"},
+        "MONGO_URI must start with": {"MONGO_URI": "postgresql://localhost/shop"},
+        "MONGO_URI must name a host": {"MONGO_URI": "mongodb:///shop"},
+        "give a MongoDB URI as MONGO_URI": {"DATABASE_URL": "mongodb://localhost/shop"},
+    }
+    for message, env in cases.items():
+        with pytest.raises(ConfigError, match=message):
+            ShopConfig.from_env(env)
+
+
+def test_transporter_cacher_namespace_and_node_id_are_read_and_checked():
+    cfg = ShopConfig.from_env({"TRANSPORTER": " nats://127.0.0.1:4222 ", "CACHER": "memorylru", "NAMESPACE": "prod-1",
+                               "NODE_ID": "api-1.eu", "SERVICES": "user,product"})  # fmt: skip
+    assert (cfg.transporter, cfg.cacher, cfg.namespace, cfg.node_id) == ("nats://127.0.0.1:4222", "MemoryLRU",
+                                                                         "prod-1", "api-1.eu")  # fmt: skip
+    assert not any("TRANSPORTER" in w for w in cfg.warnings)
+    defaults = ShopConfig.from_env({})
+    assert (defaults.transporter, defaults.cacher, defaults.namespace, defaults.node_id) == (None, "Memory", "shop",
+                                                                                            None)  # fmt: skip
+    assert ShopConfig.from_env({"CACHER": "redis://:pw@127.0.0.1:6379/2"}).cacher == "redis://:pw@127.0.0.1:6379/2"
+    assert ShopConfig.from_env({"TRANSPORTER": "REDIS://cache:6379"}).transporter == "redis://cache:6379"
+    lonely = ShopConfig.from_env({"SERVICES": "product"})
+    assert any("nothing can reach these services" in w for w in lonely.warnings)
+    bad = [("TRANSPORTER", "tcp://127.0.0.1:4222"), ("TRANSPORTER", "nats://"), ("TRANSPORTER", "nats://h:port"),
+           ("CACHER", "Redis"), ("CACHER", "memcached://h:11211"), ("CACHER", "redis://"), ("NAMESPACE", "my shop"),
+           ("NODE_ID", "node>1"), ("NODE_ID", "x" * 101), ("NAMESPACE", "-dash")]  # fmt: skip
+    for name, value in bad:
+        with pytest.raises(ConfigError, match=name):
+            ShopConfig.from_env({name: value})
+
+
+def test_redact_hides_only_the_password():
+    assert redact("redis://:secret@cache:6379/0") == "redis://:***@cache:6379/0"
+    assert redact("mongodb://shop:secret@db1,db2/shop?replicaSet=rs0") == "mongodb://shop:***@db1,db2/shop?replicaSet=rs0"
+    assert redact("nats://127.0.0.1:4222") == "nats://127.0.0.1:4222"
+
+
+async def test_mongo_storage_declares_the_models_indexes():
+    from models import Order, User
+
+    storage = Storage("mongomock:///demo")
+    assert (storage.kind, storage.database) == ("mongomock", "demo")
+    assert "not persisted" in storage.describe()
+    users, orders = storage.adapter("users", User), storage.adapter("orders", Order)
+    assert users.client is orders.client  # one client for every service
+    assert [(s.fields, s.unique) for s in users.index_specs] == [(("email",), True)]
+    assert [(s.fields, s.unique) for s in orders.index_specs] == [(("userId",), False)]
+    await users.connect()
+    await users.insert({"email": "a@b.io"})
+    with pytest.raises(EntityAlreadyExistsError):
+        await users.insert({"email": "a@b.io"})
+    await users.disconnect()
+    await storage.close()
+    assert Storage("mongodb://u:pw@db:27017/shop").describe() == "mongodb://u:***@db:27017/shop"
+    with pytest.raises(ConfigError, match="must name the database"):
+        Storage("mongodb://db:27017")

@@ -3,13 +3,16 @@ database, driven over HTTP through the course's whole flow and every error path.
 
 With ``SQLAdapter`` available the module runs on a temporary SQLite file, then on a fresh PostgreSQL and a fresh
 MariaDB database (``tests/shop/databases.py``: skipped when the server is unreachable, failed under ``CI=true``);
-without it, on ``memory://`` (restart persistence is then skipped). Every error answer is checked for status and
-JSON body, and for nothing written.
+without it, on ``memory://``. Then on MongoDB: ``MONGO_URI=mongomock://`` always (mongomock-motor inside the shop's
+process) and a fresh database on a real server when ``MONGO_URI`` is set in the test environment. Restart
+persistence runs on the persistent kinds only. Every error answer is checked for status and JSON body, and for
+nothing written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -20,25 +23,21 @@ import httpx
 import jwt
 import pytest
 
-from .databases import fresh_database
+from .databases import PERSISTENT, fresh_storage, storage_kinds
 from .server import ADMIN, ShopProcess, sql_available
 
 SECRET = "test-secret-of-at-least-thirty-two-bytes!"
 
 
-ENGINES = ["sqlite", "postgresql", "mariadb"] if sql_available() else ["memory"]
-
-
-def database_env(tmp: Path) -> dict[str, str]:
-    return {"DATABASE_URL": fresh_database(ENGINES[0], tmp)[0]}
+ENGINES = storage_kinds(sql_available())
 
 
 @pytest.fixture(scope="module", params=ENGINES)
 def shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopProcess]:
     tmp = tmp_path_factory.mktemp("shop")
-    url, drop = fresh_database(request.param, tmp)
+    env, drop = fresh_storage(request.param, tmp)
     try:
-        server = ShopProcess({"DATABASE_URL": url}, tmp).start()
+        server = ShopProcess(env, tmp).start()
         yield server
         assert server.stop() == 0, server.output()
     finally:
@@ -267,14 +266,34 @@ def test_someone_elses_order_and_unknown_ids_are_404s(http: httpx.Client, admin:
     assert_error(http.get(f"/api/order/{order['_id']}", headers=bob), 404, "ENTITY_NOT_FOUND")
     assert http.get("/api/order/my", headers=bob).json()["total"] == 0
     assert http.get(f"/api/order/{order['_id']}", headers=admin).status_code == 200
-    assert_error(http.get("/api/order/unknown-id", headers=alice), 404, "ENTITY_NOT_FOUND")
-    assert_error(http.get("/api/product/unknown-id"), 404, "ENTITY_NOT_FOUND")
     orders = count_orders(http, admin)
-    assert_error(http.post("/api/order", headers=alice, json={"productId": "unknown-id", "quantity": 1}),
-                 404, "ENTITY_NOT_FOUND")  # fmt: skip
-    assert_error(http.put("/api/admin/order/unknown-id/status", headers=admin, json={"status": "shipped"}),
-                 404, "ENTITY_NOT_FOUND")  # fmt: skip
+    for unknown in UNKNOWN_IDS:
+        assert_error(http.get(f"/api/order/{unknown}", headers=alice), 404, "ENTITY_NOT_FOUND")
+        assert_error(http.get(f"/api/product/{unknown}"), 404, "ENTITY_NOT_FOUND")
+        assert_error(http.post("/api/order", headers=alice, json={"productId": unknown, "quantity": 1}),
+                     404, "ENTITY_NOT_FOUND")  # fmt: skip
+        assert_error(http.put(f"/api/admin/order/{unknown}/status", headers=admin, json={"status": "shipped"}),
+                     404, "ENTITY_NOT_FOUND")  # fmt: skip
+        assert_error(http.delete(f"/api/admin/product/{unknown}", headers=admin), 404, "ENTITY_NOT_FOUND")
     assert count_orders(http, admin) == orders
+
+
+UNKNOWN_IDS = ["unknown-id", "0" * 24, "ABCDEF" * 4, "f" * 32]
+"""Ids no entity has: malformed for every storage, a well-formed absent ObjectId, upper-case hex (stored as given on
+MongoDB, never an ObjectId), a well-formed absent ``uuid4().hex``."""
+
+
+def test_ids_are_the_storages_own(shop: ShopProcess, http: httpx.Client, admin: dict[str, str]) -> None:
+    user, me = new_user(http)
+    product = new_product(http, admin)
+    order = http.post("/api/order", headers=me, json={"productId": product["_id"], "quantity": 1}).json()
+    pattern = r"[0-9a-f]{24}" if "MONGO_URI" in shop.env else r"[0-9a-f]{32}"
+    for entity in (user, product, order):
+        assert re.fullmatch(pattern, entity["_id"]), entity
+    populated = http.get(f"/api/order/{order['_id']}", headers=me, params=[("populate", "product"),
+                                                                          ("populate", "user")]).json()  # fmt: skip
+    assert (populated["product"]["_id"], populated["user"]["_id"]) == (product["_id"], user["_id"])
+    assert "password" not in populated["user"]
 
 
 def test_insufficient_stock_is_a_422_and_takes_nothing(http: httpx.Client, admin: dict[str, str]) -> None:
@@ -375,9 +394,18 @@ def test_20_concurrent_registrations_of_one_email(shop: ShopProcess, http: httpx
 # -- the command itself ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not sql_available(), reason="needs SQLAdapter (the embedded SQLite file)")
-def test_the_data_survives_a_restart(tmp_path: Path) -> None:
-    env = database_env(tmp_path)
+@pytest.mark.parametrize("kind", ENGINES)
+def test_the_data_survives_a_restart(kind: str, tmp_path: Path) -> None:
+    if kind not in PERSISTENT:
+        pytest.skip(f"{kind} keeps the data in the shop's process: nothing outlives a restart")
+    env, drop = fresh_storage(kind, tmp_path)
+    try:
+        survives_a_restart(env, tmp_path)
+    finally:
+        drop()
+
+
+def survives_a_restart(env: dict[str, str], tmp_path: Path) -> None:
     first = ShopProcess(env, tmp_path).start()
     with httpx.Client(base_url=first.url) as http:
         registered = {"name": "Rahul", "email": "keep@example.com", "password": "password123"}
@@ -399,6 +427,30 @@ def test_production_without_a_jwt_secret_does_not_start(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="JWT_SECRET environment variable is required"):
         server.start()
     assert server.proc is not None and server.proc.wait(10) == 2
+
+
+def test_a_stop_signal_while_joining_an_unreachable_cluster_stops(tmp_path: Path) -> None:
+    server = ShopProcess({"TRANSPORTER": "nats://127.0.0.1:1", "DATABASE_URL": "memory://"}, tmp_path)
+    server.start(until="Joining namespace 'shop' over nats://127.0.0.1:1...")
+    assert server.stop() == 0, server.output()
+    assert "Stopped before the start completed." in server.output()
+
+
+@pytest.mark.parametrize(("env", "code", "message"), [
+    ({"MONGO_URI": "mongodb://127.0.0.1:1/shop?serverSelectionTimeoutMS=300"}, 1,
+     "shop: could not start: Unable to connect the "),
+    ({"MONGO_URI": "mongomock://", "DATABASE_URL": "memory://"}, 2,
+     "shop: configuration error: DATABASE_URL and MONGO_URI are both set"),
+    ({"CACHER": "memcached://127.0.0.1"}, 2, "shop: configuration error: CACHER must be"),
+])  # fmt: skip
+def test_a_start_that_cannot_succeed_says_why_in_one_line(env: dict[str, str], code: int, message: str,
+                                                         tmp_path: Path) -> None:
+    server = ShopProcess(env, tmp_path)
+    with pytest.raises(RuntimeError, match="python -m shop exited"):
+        server.start()
+    assert server.proc is not None and server.proc.wait(10) == code
+    last = server.output().strip().splitlines()[-1]
+    assert last.startswith(message), server.output()
 
 
 def test_services_starts_only_some_services(tmp_path: Path) -> None:

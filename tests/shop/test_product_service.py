@@ -87,3 +87,25 @@ async def test_stock_actions_are_not_published(broker):
     for name in ("product.reduce_stock", "product.restore_stock"):
         assert broker.registry.actions.get(name).endpoints[0].action.visibility == "public"  # the gateway 404s
     assert broker.registry.actions.get("product.list").endpoints[0].action.visibility == "published"
+
+
+async def test_an_update_on_one_node_cleans_the_cached_reads_of_another():
+    from broker.transporters import FakeBus, FakeTransporter
+    from shop.storage import Storage
+
+    from .helpers import until
+
+    bus, shared = FakeBus(), Storage("mongomock://")  # one database, two product instances
+    a, b = (make_broker("product", storage=shared, node_id=node, transporter=FakeTransporter(bus=bus))
+            for node in ("a", "b"))  # fmt: skip
+    async with a, b:
+        product = await a.call("product.create", KEYBOARD)
+        assert (await b.call("product.get", {"id": product["_id"]}))["price"] == 2999  # cached on b
+        assert (await b.call("product.list", {}))["total"] == 1
+        await a.call("product.update", {"id": product["_id"], "price": 1999})
+
+        async def fresh() -> bool:
+            return (await b.call("product.get", {"id": product["_id"]}))["price"] == 1999
+
+        assert await until(fresh)
+        assert (await b.call("product.list", {}))["rows"][0]["price"] == 1999

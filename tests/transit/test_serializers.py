@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -32,6 +33,13 @@ def test_json_is_compact_utf8_like_json_stringify() -> None:
 def test_nan_and_bytes_are_written_as_javascript_would() -> None:
     data = JSONSerializer().deserialize(JSONSerializer().serialize({"n": math.nan, "b": b"\x01\x02"}))
     assert data == {"n": None, "b": {"type": "Buffer", "data": [1, 2]}}
+
+
+def test_datetimes_are_iso_8601_like_a_dates_to_json() -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+    data = JSONSerializer().deserialize(JSONSerializer().serialize({"at": when, "day": when.date()}))
+    assert data == {"at": "2026-01-02T03:04:05.678000+00:00", "day": "2026-01-02"}
+    assert datetime.fromisoformat(data["at"]) == when
 
 
 @pytest.mark.parametrize("data", [b"[]", b"1", b"nope", b"\xff"])
