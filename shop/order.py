@@ -23,7 +23,6 @@ from dbmixin import DbMixin, EntityNotFoundError
 from models import ORDER_STATUSES, TRANSITIONS, Order, OrderCreate, OrderStatusUpdate
 from models.fields import now
 
-from .caching import cache_cleaning
 from .storage import Storage
 
 __all__ = ["POPULATES", "PUBLIC_FIELDS", "schema"]
@@ -128,7 +127,7 @@ def schema(storage: Storage) -> dict[str, Any]:
     adapter = storage.adapter("orders", Order)
     return {
         "name": "order",
-        "mixins": [DbMixin, cache_cleaning("order")],
+        "mixins": [DbMixin],
         "adapter": adapter,
         "dependencies": ["product"],
         "settings": {

@@ -20,7 +20,6 @@ from dbmixin import DbMixin, EntityNotFoundError
 from models import Product, ProductCreate, ProductUpdate
 from models.fields import now
 
-from .caching import cache_cleaning
 from .storage import Storage
 
 __all__ = ["PUBLIC_FIELDS", "schema"]
@@ -72,7 +71,7 @@ def schema(storage: Storage) -> dict[str, Any]:
     adapter = storage.adapter("products", Product)
     return {
         "name": "product",
-        "mixins": [DbMixin, cache_cleaning("product")],
+        "mixins": [DbMixin],
         "adapter": adapter,
         "settings": {"fields": PUBLIC_FIELDS, "entityValidator": Product, "pageSize": 20},
         "actions": {

@@ -22,7 +22,6 @@ from models import Login, User, UserCreate, UserUpdate
 from models.fields import now
 
 from .auth import Passwords, Tokens
-from .caching import cache_cleaning
 from .storage import Storage
 
 __all__ = ["PUBLIC_FIELDS", "schema"]
@@ -103,7 +102,7 @@ def schema(storage: Storage, tokens: Tokens, passwords: Passwords) -> dict[str, 
 
     return {
         "name": "user",
-        "mixins": [DbMixin, cache_cleaning("user")],
+        "mixins": [DbMixin],
         "adapter": adapter,
         "settings": {"fields": PUBLIC_FIELDS, "entityValidator": User, "pageSize": 20},
         "created": created,
