@@ -21,7 +21,13 @@ runpy.run_path(str(Path(__file__).resolve().parent.parent / "broker" / "siblings
 from .base import BaseAdapter, engine_call
 from .capabilities import FULL, AdapterCapabilities
 from .compiler import QueryCompiler
-from .errors import AdapterConnectionError, AdapterError, EntityAlreadyExistsError, UnsupportedQueryError
+from .errors import (
+    AdapterConflictError,
+    AdapterConnectionError,
+    AdapterError,
+    EntityAlreadyExistsError,
+    UnsupportedQueryError,
+)
 from .indexes import IndexSpec, parse_indexes
 from .memory import MemoryAdapter
 from .query import (
@@ -52,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FULL",
     "AdapterCapabilities",
+    "AdapterConflictError",
     "AdapterConnectionError",
     "AdapterError",
     "And",

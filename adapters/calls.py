@@ -1,22 +1,31 @@
 """``engine_call``: the wrapper around every public data method of an adapter.
 
-It is the one place where engine exceptions become typed errors (``translate_error``), and where calls from outside
+It is the one place where engine exceptions become typed errors (``translate_error``), where calls from outside
 an *exclusive* transaction wait for it to end (engines that isolate transactions by serialising them, like the memory
-adapter, set ``_exclusive`` to ``(transaction, lock)`` while one is open).
+adapter, set ``_exclusive`` to ``(transaction, lock)`` while one is open), and where a call the database aborted in a
+conflict with concurrent ones (``AdapterConflictError``: a deadlock victim, a serialization failure) is run again,
+up to ``CONFLICT_RETRIES`` times with a short random pause, when it ran outside a ``transaction()`` (then the call
+was its own transaction, rolled back whole). Inside a transaction the error propagates: only the block's owner can
+run the whole block again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import random
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from broker.errors import MoleculerError
 
+from .errors import AdapterConflictError
 from .transactions import Transaction, TransactionState
 
-__all__ = ["engine_call"]
+__all__ = ["CONFLICT_RETRIES", "engine_call"]
+
+CONFLICT_RETRIES = 8  # re-runs of a call the database aborted in a conflict (outside a transaction)
+CONFLICT_PAUSE = 0.005  # seconds: the pause before re-run n is up to CONFLICT_PAUSE * 2**n (random)
 
 
 class _Engine(Protocol):
@@ -44,6 +53,17 @@ def engine_call(
 
     @functools.wraps(method)
     async def call(self: A, *args: P.args, **kwargs: P.kwargs) -> R:
+        attempt = 0
+        while True:
+            try:
+                return await once(self, *args, **kwargs)
+            except AdapterConflictError:
+                if attempt >= CONFLICT_RETRIES or self._tx.var.get() is not None:
+                    raise
+            await asyncio.sleep(random.uniform(0, CONFLICT_PAUSE * 2**attempt))
+            attempt += 1
+
+    async def once(self: A, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             exclusive = self._exclusive
             if exclusive is None or self._tx.var.get() is exclusive[0]:

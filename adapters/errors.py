@@ -19,6 +19,7 @@ from typing import Any
 from broker.errors import MoleculerClientError, MoleculerRetryableError, MoleculerServerError, ValidationError
 
 __all__ = [
+    "AdapterConflictError",
     "AdapterConnectionError",
     "AdapterError",
     "EntityAlreadyExistsError",
@@ -75,6 +76,22 @@ class AdapterConnectionError(MoleculerRetryableError):
 
     @classmethod
     def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> AdapterConnectionError:
+        adapter = data.get("adapter", "") if isinstance(data, dict) else ""
+        return cls(str(adapter), message or None)
+
+
+class AdapterConflictError(MoleculerRetryableError):
+    """The database aborted the call in a conflict with concurrent ones (a deadlock, a serialization failure, a lock
+    wait timeout): nothing of it was written, and it may simply be run again (503, retryable). Outside a
+    ``transaction()`` the adapter retries such a call itself (``calls.engine_call``); inside one, the whole
+    transaction was rolled back and only its caller can run it again."""
+
+    def __init__(self, adapter: str = "", message: str | None = None):
+        text = message or f"The database of {adapter or 'the adapter'} aborted the call in a conflict; retry it"
+        super().__init__(text, 503, "ADAPTER_CONFLICT", {"adapter": adapter})
+
+    @classmethod
+    def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> AdapterConflictError:
         adapter = data.get("adapter", "") if isinstance(data, dict) else ""
         return cls(str(adapter), message or None)
 

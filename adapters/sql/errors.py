@@ -4,6 +4,8 @@
   says which (``data={"id": ..., "field": ...}``);
 * a lost, refused or timed-out connection → ``AdapterConnectionError`` (503, a ``MoleculerRetryableError``: the
   broker's retry policy may call again; the pool pre-pings, so the next call gets a fresh connection);
+* a deadlock, a serialization failure or a lock wait timeout (SQLSTATE ``40001``/``40P01``, MariaDB 1213/1205) →
+  ``AdapterConflictError`` (503, retryable; ``engine_call`` retries it outside a transaction);
 * a pattern the engine gave up on (MariaDB's PCRE2 match limit, PostgreSQL's "too complex") →
   ``UnsupportedQueryError`` (400), never a silently different answer;
 * anything else from the driver → ``AdapterError`` (500) with a generic message (no SQL nor driver text travels).
@@ -20,7 +22,13 @@ from sqlalchemy import exc as sa_exc
 
 from broker.errors import MoleculerError
 
-from ..errors import AdapterConnectionError, AdapterError, EntityAlreadyExistsError, UnsupportedQueryError
+from ..errors import (
+    AdapterConflictError,
+    AdapterConnectionError,
+    AdapterError,
+    EntityAlreadyExistsError,
+    UnsupportedQueryError,
+)
 from .regex_sql import REGEXP_ERROR, RegexUnsupported
 
 __all__ = ["AdapterConnectionError", "AdapterError", "translate_sql_error"]
@@ -51,6 +59,18 @@ def _is_regex_error(exc: BaseException) -> bool:
         return False
     args: tuple[Any, ...] = getattr(exc.orig, "args", ())
     return getattr(exc.orig, "sqlstate", None) == "2201B" or args[:1] == (REGEXP_ERROR,)
+
+
+_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+_CONFLICT_CODES = frozenset({1205, 1213})  # MariaDB/MySQL: lock wait timeout, deadlock
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """The engine aborted the statement (and its transaction) in a conflict with concurrent ones."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    args: tuple[Any, ...] = getattr(exc.orig, "args", ())
+    return getattr(exc.orig, "sqlstate", None) in _CONFLICT_SQLSTATES or args[:1] in {(c,) for c in _CONFLICT_CODES}
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -109,8 +129,10 @@ def translate_sql_error(
                 return EntityAlreadyExistsError(id)
             names = [(columns or {}).get(c, c) for c in cols]
             return EntityAlreadyExistsError(fields=names, values=values)
-    if _is_connection_error(exc):
-        err: MoleculerError = AdapterConnectionError(adapter)
+    if _is_conflict(exc):
+        err: MoleculerError = AdapterConflictError(adapter)
+    elif _is_connection_error(exc):
+        err = AdapterConnectionError(adapter)
     else:
         err = AdapterError(adapter)
     err.original = exc  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ input, unique clashes and the conditional-decrement race."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,8 @@ import sqlalchemy as sa
 
 from adapters import EntityAlreadyExistsError, SQLAdapter
 from broker.errors import ValidationError
+
+from .models import products_table
 
 ROWS: list[dict[str, Any]] = [
     {"sku": "a1", "name": "b", "price": 2.5, "stock": 3, "active": True, "created": datetime(2024, 1, 2, 3, 4, 5)},
@@ -161,6 +164,26 @@ async def test_conditional_decrements_have_exactly_as_many_winners_as_stock(prod
     results = await asyncio.gather(*(buy() for _ in range(200)))
     assert sum(results) == 50 and set(results) == {0, 1}
     assert (await products.find_by_id(item["_id"]))["stock"] == 0
+
+
+async def test_conditional_decrements_on_an_indexed_column_retry_deadlocks(make_adapter: Any) -> None:
+    """With a native index on ``stock`` (declared in ``settings.indexes``), MariaDB's row and gap locks make
+    concurrent decrements deadlock (1213): each victim is retried by the adapter (outside a transaction the call is
+    its own transaction, rolled back whole), so the race still has exactly as many winners as stock."""
+    table = products_table(f"dbm_race_{uuid.uuid4().hex[:8]}")
+    adapter = make_adapter(table)
+    adapter.init("race", {"indexes": ["stock"]}, {"name": "race"})
+    await adapter.connect()
+    try:
+        item = await adapter.insert({"sku": "hot", "stock": 50})
+        query = {"_id": item["_id"], "stock": {"$gte": 1}}
+        results = await asyncio.gather(*(adapter.update_many(query, {"$inc": {"stock": -1}}) for _ in range(200)))
+        assert sum(results) == 50 and set(results) == {0, 1}
+        assert (await adapter.find_by_id(item["_id"]))["stock"] == 0
+    finally:
+        async with adapter.engine.begin() as conn:
+            await conn.run_sync(table.drop)
+        await adapter.disconnect()
 
 
 HOSTILE_QUERIES: list[tuple[Any, str]] = [

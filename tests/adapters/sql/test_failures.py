@@ -133,3 +133,23 @@ async def test_json_deeper_than_the_engine_holds_is_a_422_and_writes_nothing(pro
         await products.update_by_id(kept["_id"], {"$set": {"attrs.a": _nest(MARIADB_JSON_DEPTH)}})
     assert await products.count() == 1
     assert (await products.find_by_id(kept["_id"]))["attrs"] == deepest
+
+
+class _Orig(Exception):
+    def __init__(self, *args: object, sqlstate: str | None = None) -> None:
+        super().__init__(*args)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    "orig",
+    [_Orig("deadlock detected", sqlstate="40P01"), _Orig("could not serialize access", sqlstate="40001"),
+     _Orig(1213, "Deadlock found when trying to get lock"), _Orig(1205, "Lock wait timeout exceeded")],
+)  # fmt: skip
+def test_deadlocks_and_serialization_failures_are_retryable_conflicts(orig: Exception) -> None:
+    from adapters import AdapterConflictError
+    from adapters.sql.errors import translate_sql_error
+
+    err = translate_sql_error(sa.exc.OperationalError("UPDATE t", {}, orig), "SQLAdapter (test)")
+    assert isinstance(err, AdapterConflictError) and isinstance(err, MoleculerRetryableError)
+    assert err.code == 503 and "UPDATE" not in err.message
