@@ -244,7 +244,7 @@ class Transit:
             self.logger.warning("Dropped a %s packet without a valid sender: %.80r", packet_type, sender)
             return
         if sender == self.node_id and packet_type not in (P.REQUEST, P.RESPONSE, P.EVENT):
-            if packet_type == P.INFO and payload.get("instanceID") != self.instance_id:
+            if packet_type == P.INFO and _conflicting_info(payload, self.instance_id):
                 self._node_id_conflict()
             return
         handler = self._handlers.get(packet_type)
@@ -333,6 +333,13 @@ class Transit:
     def _on_ping(self, payload: dict[str, Any]) -> None:
         pong = {"time": payload.get("time"), "id": payload.get("id"), "arrived": int(time.time() * 1000)}
         self.spawn(self.publish(P.PONG, payload["sender"], pong))
+
+def _conflicting_info(payload: dict[str, Any], instance_id: str) -> bool:
+    """Whether an INFO sent as this node comes from another running node: a well-formed INFO (a services list,
+    an ``instanceID`` string) with another ``instanceID``. Other packets sent as this node are only dropped."""
+    other = payload.get("instanceID")
+    return isinstance(payload.get("services"), list) and isinstance(other, str) and other != instance_id
+
 
 def make_reject_error(action: str | None, node_id: str | None) -> RequestRejectedError:
     return RequestRejectedError({"action": action, "nodeID": node_id})
