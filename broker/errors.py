@@ -302,18 +302,34 @@ class BrokerDisconnectedError(_DataOnlyError, MoleculerRetryableError):
 
 
 def error_from_dict(payload: dict[str, Any]) -> Exception:
-    """Recreate an error from its protocol fields; an unknown ``name`` gives a ``MoleculerError`` that keeps it."""
-    name = payload.get("name") or "MoleculerError"
+    """Recreate an error from its protocol fields; an unknown ``name`` gives a ``MoleculerError`` that keeps it.
+
+    The fields come from another node, so each is used only with the type §7 gives it: ``name``, ``message``,
+    ``type`` and ``nodeID`` strings, ``code`` an integer, ``retryable`` a boolean; another type is ignored (the
+    class's default is kept; a ``message`` is shown with ``str``). A class whose message is built from ``data``
+    (``ServiceNotFoundError``...) gets ``data`` only when it is an object."""
+    name = payload.get("name")
+    name = name if isinstance(name, str) and name else "MoleculerError"
     cls = _REGISTRY.get(name)
-    message = payload.get("message") or ""
+    message = payload.get("message")
+    message = "" if message is None else message if isinstance(message, str) else str(message)
+    code = payload.get("code")
+    code = code if isinstance(code, int) and not isinstance(code, bool) else None
+    err_type = payload.get("type")
+    err_type = err_type if isinstance(err_type, str) else None
+    data = payload.get("data")
     if cls is None:
-        err: MoleculerError = MoleculerError(message, payload.get("code"), payload.get("type"), payload.get("data"))
+        err: MoleculerError = MoleculerError(message, code, err_type, data)
         err.remote_name = name  # type: ignore[attr-defined]
     else:
-        err = cls._from_fields(message, payload.get("code"), payload.get("type"), payload.get("data"))
-        if payload.get("code") is not None:
-            err.code = payload["code"]
-    if "retryable" in payload and payload["retryable"] is not None and payload["retryable"] != err.retryable:
-        err.retryable = bool(payload["retryable"])
-    err.node_id = payload.get("nodeID")
+        if issubclass(cls, _DataOnlyError) and not isinstance(data, dict):
+            data = None
+        err = cls._from_fields(message, code, err_type, data)
+        if code is not None:
+            err.code = code
+    retryable = payload.get("retryable")
+    if isinstance(retryable, bool):
+        err.retryable = retryable
+    node_id = payload.get("nodeID")
+    err.node_id = node_id if isinstance(node_id, str) else None
     return err

@@ -4,7 +4,8 @@
   ``{"cpu": <percent>}``;
 - every ``min(heartbeat_interval, heartbeat_timeout)`` s: the nodes silent for more than ``heartbeat_timeout`` s
   are gone (``Transit.node_gone``), and the nodes offline for more than ``clean_offline_timeout`` s are forgotten
-  (Moleculer's ``cleanOfflineNodesTimeout``, 600 s; 0 or ``None`` keeps them);
+  (Moleculer's ``cleanOfflineNodesTimeout``, 600 s; 0 or ``None`` keeps them), and beyond ``MAX_OFFLINE_NODES``
+  (1000) offline nodes the longest silent are forgotten, so bogus node IDs cannot fill the catalog;
 - when a ``Latency`` strategy asked for round trips (``NodeCatalog.want_pings``): PING every available node each
   ``pingInterval`` s; every PONG updates that node's average latency.
 """
@@ -60,9 +61,8 @@ class Liveness:
         return gone
 
     def remove_offline(self) -> list[str]:
-        """Forget the nodes offline for more than ``clean_offline_timeout`` s; gives their IDs."""
-        if not self.clean_offline_timeout:
-            return []
+        """Forget the nodes offline for more than ``clean_offline_timeout`` s, and the longest silent beyond
+        ``nodes.MAX_OFFLINE_NODES`` (also with ``clean_offline_timeout`` 0); gives their IDs."""
         removed = self.nodes.remove_offline(self.clean_offline_timeout)
         for node_id in removed:
             self.transit.logger.warning("Removing offline '%s' node from registry (no heartbeat for long).", node_id)

@@ -13,7 +13,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Node", "NodeCatalog"]
+__all__ = ["MAX_OFFLINE_NODES", "Node", "NodeCatalog"]
+
+MAX_OFFLINE_NODES = 1000  # offline nodes remembered (for ``$node.list``) before the longest silent are forgotten
 
 
 class Node:
@@ -136,11 +138,15 @@ class NodeCatalog:
         now = self.clock()
         return [n for n in self.nodes.values() if n.available and now - n.last_heartbeat > timeout]
 
-    def remove_offline(self, timeout: float) -> list[str]:
+    def remove_offline(self, timeout: float | None, keep: int = MAX_OFFLINE_NODES) -> list[str]:
         """Forget the nodes offline and silent for more than ``timeout`` seconds (Moleculer's
-        ``cleanOfflineNodesTimeout``); gives their IDs. A node that comes back is discovered anew."""
+        ``cleanOfflineNodesTimeout``; ``None`` or 0: no time limit), and the longest silent offline nodes beyond
+        ``keep`` (any client of the server can announce node IDs); gives their IDs. A node that comes back is
+        discovered anew."""
         now = self.clock()
-        gone = [n.id for n in self.nodes.values() if not n.available and now - n.last_heartbeat > timeout]
+        offline = sorted((n for n in self.nodes.values() if not n.available), key=lambda n: n.last_heartbeat)
+        excess = max(0, len(offline) - keep)
+        gone = [n.id for i, n in enumerate(offline) if i < excess or (timeout and now - n.last_heartbeat > timeout)]
         for node_id in gone:
             del self.nodes[node_id]
         return gone

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import BrokerOptionsError, ServiceNotAvailableError, ServiceNotFoundError
 from .nodes import NodeCatalog
-from .strategies import RoundRobinStrategy, Strategy, resolve_strategy
+from .strategies import RoundRobinStrategy, Strategy, remote_strategy_options, resolve_strategy
 from .wildcard import match
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Action", "Endpoint", "EndpointList", "EventSubscription", "Registry"]
 
 Handler = Callable[["Context"], Awaitable[Any]]
+
+EVENT_CACHE_SIZE = 1000  # event names whose matching subscriptions are remembered (emptied when full)
 
 
 class _Definition:
@@ -185,9 +187,12 @@ class Registry:
         """An endpoint list with its own strategy instance: the action's ``strategy`` / ``strategyOptions`` when its
         definition has them, else the registry's."""
         if definition is not None and definition.get("strategy") is not None:
+            options = definition.get("strategyOptions")
+            if not isinstance(definition, Action):
+                options = remote_strategy_options(options)
             try:
                 strategy = resolve_strategy(definition.get("strategy"))
-                return EndpointList(name, group, strategy(self, definition.get("strategyOptions")), self.prefer_local)
+                return EndpointList(name, group, strategy(self, options), self.prefer_local)
             except BrokerOptionsError:
                 if isinstance(definition, Action):
                     raise  # a local action's bad strategy fails its service's start; a remote one's is ignored
@@ -255,10 +260,13 @@ class Registry:
         return endpoints.next(ctx)
 
     def event_lists(self, event_name: str) -> list[EndpointList]:
-        """Every (pattern, group) list whose pattern matches ``event_name`` (cached per name)."""
+        """Every (pattern, group) list whose pattern matches ``event_name`` (cached per name, for at most
+        ``EVENT_CACHE_SIZE`` names)."""
         lists = self._event_cache.get(event_name)
         if lists is None:
             lists = [lst for (pattern, _), lst in self._event_lists.items() if match(event_name, pattern)]
+            if len(self._event_cache) >= EVENT_CACHE_SIZE:  # names come from other nodes' EVENT packets too
+                self._event_cache.clear()
             self._event_cache[event_name] = lists
         return lists
 

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from . import packets as P
+from .builtin_middlewares import _normalise_policy
 from .context import Context
 from .errors import (
     MoleculerError,
@@ -27,7 +28,8 @@ from .errors import (
     ServiceNotFoundError,
     error_from_dict,
 )
-from .utils import generate_uid
+from .packet_checks import BadPacket, event_fields
+from .utils import finite_number, generate_uid
 
 if TYPE_CHECKING:  # pragma: no cover
     from .registry import Endpoint
@@ -54,12 +56,18 @@ def error_to_dict(err: BaseException, node_id: str) -> dict[str, Any]:
 
 
 class _Pending:
-    __slots__ = ("action", "future", "node_id")
+    """A call waiting for its RES (``action`` ``None``: a PING waiting for its PONG); ``balanced``: sent to a
+    NATS queue group, so any node serving ``action`` may answer."""
 
-    def __init__(self, future: asyncio.Future[dict[str, Any]], node_id: str, action: str | None) -> None:
+    __slots__ = ("action", "balanced", "future", "node_id")
+
+    def __init__(
+        self, future: asyncio.Future[dict[str, Any]], node_id: str, action: str | None, balanced: bool = False
+    ) -> None:
         self.future = future
         self.node_id = node_id
         self.action = action
+        self.balanced = balanced
 
 
 class RemoteCalls:
@@ -69,7 +77,7 @@ class RemoteCalls:
         self.transit = transit
         self.broker = transit.broker
         self.pending: dict[str, _Pending] = {}
-        self.pings: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.pings: dict[str, _Pending] = {}
 
     # -- outgoing calls -------------------------------------------------------------------------------------
 
@@ -77,7 +85,7 @@ class RemoteCalls:
         """The handler of a remote endpoint: REQ/RES with the broker's timeout and retry policy."""
         broker = self.broker
         name = act.name
-        policy = {**broker.retry_policy, **(act.definition.get("retryPolicy") or {})}
+        policy = {**broker.retry_policy, **_normalise_policy(act.definition.get("retryPolicy") or {})}
 
         async def remote_handler(ctx: Context) -> Any:
             endpoint = ctx.endpoint
@@ -112,7 +120,7 @@ class RemoteCalls:
         loop = asyncio.get_running_loop()
         req_id = generate_uid()
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
-        self.pending[req_id] = _Pending(future, node_id, action)
+        self.pending[req_id] = _Pending(future, node_id, action, balanced)
         payload: dict[str, Any] = {
             "id": req_id,
             "action": action,
@@ -152,15 +160,28 @@ class RemoteCalls:
         headers = response.get("headers")
         if isinstance(headers, dict):
             ctx.response_headers = headers
-        if response.get("success"):
+        if response.get("success") is True:
             return response.get("data")
         error = response.get("error")
         raise error_from_dict(error if isinstance(error, dict) else {"message": str(error)})
 
     def on_response(self, payload: dict[str, Any]) -> None:
+        """Settle the pending call of a RES; a RES from another node than the one asked (with
+        ``disable_balancer``: one that serves the action) is a forgery and ``BadPacket``."""
         pending = self.pending.get(str(payload.get("id")))
-        if pending is not None and not pending.future.done():
-            pending.future.set_result(payload)
+        if pending is None or pending.future.done():
+            return
+        if not self._answered_by(pending, payload["sender"]):
+            raise BadPacket(f"a response to a call sent to '{pending.node_id}'")
+        pending.future.set_result(payload)
+
+    def _answered_by(self, pending: _Pending, sender: str) -> bool:
+        if sender == pending.node_id:
+            return True
+        if not pending.balanced:
+            return False
+        endpoints = self.broker.registry.actions.get(pending.action or "")
+        return endpoints is not None and any(ep.node_id == sender for ep in endpoints.endpoints)
 
     def reject_all(self, node_id: str | None) -> None:
         """Fail the calls waiting on ``node_id`` (every call if ``None``) with ``RequestRejectedError``."""
@@ -176,30 +197,30 @@ class RemoteCalls:
 
     # -- incoming calls ---------------------------------------------------------------------------------------
 
-    async def serve_request(self, payload: dict[str, Any]) -> None:
-        """Run a REQ's action locally and answer RES to its sender (never raises)."""
+    async def serve_request(self, sender: str, fields: dict[str, Any]) -> None:
+        """Run a REQ's action locally and answer RES to ``sender`` (never raises). ``fields``: the REQ checked by
+        ``packet_checks.request_fields``. A stream REQ is answered with an error (streams are not supported)
+        once, on its first packet; its later chunks are dropped."""
         transit = self.transit
         broker = self.broker
-        sender = payload["sender"]
-        action = payload.get("action")
-        meta = payload.get("meta")
+        action = fields["action"]
+        if fields["stream"] and fields["seq"] not in (None, 0):
+            return
         ctx = Context(broker, None)
-        ctx.id = str(payload.get("id"))
+        ctx.id = fields["id"]
         ctx.node_id = sender
-        ctx.params = payload.get("params") if payload.get("params") is not None else {}
-        ctx.meta = meta if isinstance(meta, dict) else {}
-        headers = payload.get("headers")
-        if isinstance(headers, dict):
-            ctx.headers = headers
-        level = payload.get("level")
-        ctx.level = level if isinstance(level, int) else 1
-        ctx.parent_id = payload.get("parentID")
-        ctx.request_id = payload.get("requestID") or ctx.id
-        ctx.caller = payload.get("caller")
-        timeout = payload.get("timeout")
-        ctx.timeout = timeout if isinstance(timeout, int | float) and timeout > 0 else 0
+        ctx.params = fields["params"]
+        ctx.meta = fields["meta"]
+        ctx.headers = fields["headers"]
+        ctx.level = fields["level"]
+        ctx.parent_id = fields["parentID"]
+        ctx.request_id = fields["requestID"] or ctx.id
+        ctx.caller = fields["caller"]
+        ctx.timeout = fields["timeout"]
         response: dict[str, Any] = {"id": ctx.id, "meta": ctx.meta, "success": True, "data": None}
         try:
+            if fields["stream"]:
+                raise MoleculerError("Streams are not supported by this node.", 501, "STREAM_NOT_SUPPORTED")
             endpoint = self._local_endpoint(action, ctx)
             ctx.endpoint, ctx.action, ctx.service = endpoint, endpoint.action, endpoint.service
             response["data"] = await endpoint.handler(ctx)
@@ -219,9 +240,12 @@ class RemoteCalls:
             failed["error"] = error_to_dict(err, broker.node_id)
             await transit.publish(P.RESPONSE, sender, failed)
 
-    def _local_endpoint(self, action: Any, ctx: Context) -> Endpoint:
-        endpoints = self.broker.registry.actions.get(action) if isinstance(action, str) else None
+    def _local_endpoint(self, action: str | None, ctx: Context) -> Endpoint:
+        """A local endpoint of ``action`` that other nodes may call: protected actions (callable only by this
+        node's services) are not found, as on the node that announced them."""
+        endpoints = self.broker.registry.actions.get(action) if action is not None else None
         local = endpoints.local_endpoints() if endpoints is not None else []
+        local = [ep for ep in local if ep.action.visibility != "protected"]
         if not local:
             raise ServiceNotFoundError({"action": action, "nodeID": self.broker.node_id})
         return local[0] if len(local) == 1 else endpoints.strategy.select(local, ctx)  # type: ignore[union-attr]
@@ -268,19 +292,16 @@ class RemoteCalls:
         await self.transit.publish(P.EVENT, node_id, payload)
 
     def receive_event(self, payload: dict[str, Any]) -> None:
-        """Deliver an EVENT to this node's subscribers (``groups`` chosen by the sender)."""
-        name = payload.get("event")
-        if not isinstance(name, str):
-            return
-        groups = payload.get("groups")
-        groups = [str(g) for g in groups] if isinstance(groups, list) else None
-        meta = payload.get("meta")
-        options: dict[str, Any] = {"meta": meta if isinstance(meta, dict) else {}}
-        if payload.get("requestID"):
-            options["request_id"] = payload["requestID"]
-        if payload.get("caller"):
-            options["caller"] = payload["caller"]
-        self.broker.events.deliver_local(name, payload.get("data"), groups, bool(payload.get("broadcast")), options)
+        """Deliver an EVENT to this node's subscribers (``groups`` chosen by the sender). ``BadPacket`` for a
+        packet ``packet_checks.event_fields`` refuses (an internal ``$`` event among them)."""
+        fields = event_fields(payload)
+        options: dict[str, Any] = {"meta": fields["meta"]}
+        if fields["requestID"]:
+            options["request_id"] = fields["requestID"]
+        if fields["caller"]:
+            options["caller"] = fields["caller"]
+        events = self.broker.events
+        events.deliver_local(fields["event"], fields["data"], fields["groups"], fields["broadcast"], options)
 
     # -- ping ---------------------------------------------------------------------------------------------------
 
@@ -289,7 +310,7 @@ class RemoteCalls:
         trip also updates the node's average latency (the ``Latency`` strategy's figure)."""
         ping_id = generate_uid()
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.pings[ping_id] = future
+        self.pings[ping_id] = _Pending(future, node_id, None)
         sent = int(time.time() * 1000)
         started = time.perf_counter()
         try:
@@ -304,13 +325,17 @@ class RemoteCalls:
         now = int(time.time() * 1000)
         elapsed = now - sent
         arrived_at = pong.get("arrived")
-        arrived = arrived_at if isinstance(arrived_at, int | float) else now
+        arrived = arrived_at if finite_number(arrived_at) else now
         return {"nodeID": node_id, "elapsedTime": elapsed, "timeDiff": round(now - arrived - elapsed / 2)}
 
     def on_pong(self, payload: dict[str, Any]) -> None:
-        future = self.pings.get(str(payload.get("id")))
-        if future is not None and not future.done():
-            future.set_result(payload)
+        """Settle a ping; a PONG from another node than the one pinged is ``BadPacket``."""
+        pending = self.pings.get(str(payload.get("id")))
+        if pending is None or pending.future.done():
+            return
+        if payload["sender"] != pending.node_id:
+            raise BadPacket(f"a PONG to a PING sent to '{pending.node_id}'")
+        pending.future.set_result(payload)
 
 
 def _resolve(broker: Any, name: str, ctx: Context) -> Endpoint | None:

@@ -20,7 +20,8 @@ __all__ = ["JSONSerializer", "Serializer", "resolve_serializer"]
 
 
 class Serializer:
-    """Base: ``serialize(payload: dict) -> bytes``, ``deserialize(data: bytes) -> dict`` (``ValueError`` if bad)."""
+    """Base: ``serialize(payload: dict) -> bytes``, ``deserialize(data: bytes) -> dict``; both raise ``ValueError``
+    for what they cannot carry (``Transit`` drops such an incoming packet)."""
 
     def serialize(self, payload: dict[str, Any]) -> bytes:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -49,8 +50,12 @@ def _no_nan(value: Any) -> Any:
     return value
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (JSON.parse refuses it)")
+
+
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_default, allow_nan=False)
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
 class JSONSerializer(Serializer):
@@ -59,14 +64,22 @@ class JSONSerializer(Serializer):
 
     def serialize(self, payload: dict[str, Any]) -> bytes:
         try:
-            text = _ENCODER.encode(payload)
-        except ValueError:  # NaN/Infinity somewhere: JSON.stringify writes null
-            text = _ENCODER.encode(_no_nan(payload))
+            try:
+                text = _ENCODER.encode(payload)
+            except ValueError:  # NaN/Infinity somewhere: JSON.stringify writes null
+                text = _ENCODER.encode(_no_nan(payload))
+        except RecursionError:  # nested past the recursion limit (or a cycle through lists and dicts)
+            raise ValueError("the payload is nested too deeply to serialise") from None
         return text.encode("utf-8")
 
     def deserialize(self, data: bytes) -> dict[str, Any]:
-        """The payload dict; ``ValueError`` for bytes that are not UTF-8 JSON of an object."""
-        value = _DECODER.decode(data.decode("utf-8"))
+        """The payload dict; ``ValueError`` for bytes that are not UTF-8 JSON of an object, for ``NaN`` and
+        ``Infinity`` (not JSON: Moleculer's ``JSON.parse`` refuses them too) and for nesting deeper than Python's
+        recursion limit lets the decoder go (about 1000 levels)."""
+        try:
+            value = _DECODER.decode(data.decode("utf-8"))
+        except RecursionError:
+            raise ValueError("the payload is nested too deeply") from None
         if not isinstance(value, dict):
             raise ValueError("a packet payload must be a JSON object")
         return value

@@ -4,10 +4,12 @@ Consistent hashing as Moleculer's: the sorted node IDs of the endpoint list get 
 ring of ``ringSize`` (default 2**32) points; a key's point is the first 8 hex digits of its MD5 as an integer
 (modulo ``ringSize`` when set), and the key goes to the node of the first slice that ends at or after that point.
 So Python and Node.js callers send one key to the same node. The ring is rebuilt when the list's nodes change;
-``cacheSize`` key -> node answers are kept (least recently used dropped).
+``cacheSize`` key -> node answers are kept (least recently used dropped), for keys of at most ``MAX_CACHED_KEY``
+characters.
 
 Options: ``shardKey`` (``"userID"`` or ``"user.id"`` from the params, ``"#tenant"`` from the meta, or a function of
-the context; ``None``: every call is random), ``vnodes`` (10), ``ringSize`` (``None``), ``cacheSize`` (1000).
+the context; ``None``: every call is random), ``vnodes`` (10, at most 1000), ``ringSize`` (``None``, else 1 to
+2**32), ``cacheSize`` (1000, at most 10**6).
 A call without a key (or an event, which carries no call context here) gets a random endpoint.
 """
 
@@ -29,6 +31,8 @@ __all__ = ["ShardStrategy", "shard_hash"]
 
 T = TypeVar("T")
 
+MAX_CACHED_KEY = 256  # longer keys are hashed every time: ``cacheSize`` huge keys would hold their memory
+
 
 def shard_hash(key: str, ring_size: int | None = None) -> int:
     """The ring point of a key: the first 32 bits of its MD5 (hex digits 0-7), modulo ``ring_size`` if given."""
@@ -40,6 +44,9 @@ class ShardStrategy(Strategy):
     """See the module doc; ``select(items, ctx)`` reads the key from ``ctx.params`` / ``ctx.meta``."""
 
     DEFAULTS: ClassVar[dict[str, Any]] = {"shardKey": None, "vnodes": 10, "ringSize": None, "cacheSize": 1000}
+    RANGES: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "vnodes": (1, 1000), "ringSize": (1, 2**32), "cacheSize": (0, 10**6),
+    }  # fmt: skip
 
     def __init__(self, registry: Any = None, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(registry, options)
@@ -50,12 +57,12 @@ class ShardStrategy(Strategy):
                 {"strategyOptions": "shardKey"},
             )
         ring_size = self.options["ringSize"]
-        if ring_size is not None and (not isinstance(ring_size, int) or isinstance(ring_size, bool) or ring_size < 1):
+        if ring_size is not None and (not isinstance(ring_size, int) or isinstance(ring_size, bool)):
             raise BrokerOptionsError(
                 f"Invalid Shard option 'ringSize': {ring_size!r} (expected a positive integer)",
                 {"strategyOptions": "ringSize"},
             )
-        self.vnodes = max(1, int(self.options["vnodes"]))
+        self.vnodes = int(self.options["vnodes"])
         self.ring_size: int | None = ring_size
         self.cache_size = int(self.options["cacheSize"])
         self.cache: OrderedDict[str, str] = OrderedDict()
@@ -97,7 +104,7 @@ class ShardStrategy(Strategy):
         point = shard_hash(key, self.ring_size)
         index = min(bisect.bisect_left(self._points, point), len(self._points) - 1)
         node_id = self._owners[index]
-        if self.cache_size > 0:
+        if self.cache_size > 0 and len(key) <= MAX_CACHED_KEY:
             self.cache[key] = node_id
             if len(self.cache) > self.cache_size:
                 self.cache.popitem(last=False)

@@ -13,7 +13,8 @@ Names and options as Moleculer's (``src/strategies``), set with ``registry={"str
 - ``Shard`` (``broker.shard_strategy``): consistent hashing of a key from the params or meta.
 
 Every strategy has ``select(items, ctx=None)``; ``items`` are endpoints (anything with a ``node_id``), never empty.
-Bad options raise ``BrokerOptionsError`` naming the option.
+Bad options (unknown, not a finite number, or out of the strategy's ``RANGES``) raise ``BrokerOptionsError`` naming
+the option.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, ClassVar, TypeVar
 
 from .errors import BrokerOptionsError
 from .nodes import NodeCatalog
+from .utils import finite_number
 
 __all__ = [
     "CpuUsageStrategy",
@@ -31,6 +33,7 @@ __all__ = [
     "RandomStrategy",
     "RoundRobinStrategy",
     "Strategy",
+    "remote_strategy_options",
     "resolve_strategy",
 ]
 
@@ -45,10 +48,11 @@ class Strategy:
     """
 
     DEFAULTS: ClassVar[dict[str, Any]] = {}
+    RANGES: ClassVar[dict[str, tuple[float | None, float | None]]] = {}  # inclusive bounds of numeric options
 
     def __init__(self, registry: Any = None, options: Mapping[str, Any] | None = None) -> None:
         self.registry = registry
-        self.options = _checked_options(type(self).__name__, self.DEFAULTS, options)
+        self.options = _checked_options(type(self).__name__, self.DEFAULTS, options, self.RANGES)
 
     def select(self, items: Sequence[T], ctx: Any = None) -> T:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -113,6 +117,7 @@ class CpuUsageStrategy(_LowestFigure):
     """The endpoint whose node reports the lowest CPU usage (see the module doc)."""
 
     DEFAULTS: ClassVar[dict[str, Any]] = {"sampleCount": 3, "lowCpuUsage": 10}
+    RANGES: ClassVar[dict[str, tuple[float | None, float | None]]] = {"sampleCount": (0, None)}
     THRESHOLD = "lowCpuUsage"
 
     def figure(self, node_id: str) -> float | None:
@@ -124,6 +129,9 @@ class LatencyStrategy(_LowestFigure):
     """The endpoint whose node answers PINGs fastest (see the module doc); this node's own latency is 0."""
 
     DEFAULTS: ClassVar[dict[str, Any]] = {"sampleCount": 5, "lowLatency": 10, "collectCount": 5, "pingInterval": 10}
+    RANGES: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "sampleCount": (0, None), "lowLatency": (0, None), "collectCount": (1, 1000), "pingInterval": (0.01, None),
+    }  # fmt: skip
     THRESHOLD = "lowLatency"
 
     def __init__(self, registry: Any = None, options: Mapping[str, Any] | None = None) -> None:
@@ -134,8 +142,13 @@ class LatencyStrategy(_LowestFigure):
         return self.nodes.latency_of(node_id)
 
 
-def _checked_options(strategy: str, defaults: dict[str, Any], options: Any) -> dict[str, Any]:
-    """``defaults`` updated with ``options``; an unknown name or a non-number where a number is due raises."""
+def _checked_options(
+    strategy: str, defaults: dict[str, Any], options: Any, ranges: Mapping[str, tuple[float | None, float | None]]
+) -> dict[str, Any]:
+    """``defaults`` updated with ``options``; an unknown name, a non-number (or a non-finite one) where a number is
+    due, or a number outside ``ranges`` raises ``BrokerOptionsError`` naming the option. Options also come from
+    other nodes' INFO (an action's ``strategyOptions``), so a ring of 10**9 slices or a ping every microsecond is
+    refused here, not attempted."""
     if options is None:
         return dict(defaults)
     if not isinstance(options, Mapping):
@@ -150,12 +163,26 @@ def _checked_options(strategy: str, defaults: dict[str, Any], options: Any) -> d
                 f"Unknown {strategy} option '{name}' (known: {known})", {"strategyOptions": name}
             )
         expected = defaults[name]
-        if isinstance(expected, int | float) and (not isinstance(value, int | float) or isinstance(value, bool)):
+        if isinstance(expected, int | float) and not finite_number(value):
             raise BrokerOptionsError(
                 f"Invalid {strategy} option '{name}': {value!r} (expected a number)", {"strategyOptions": name}
             )
+        low, high = ranges.get(name, (None, None))
+        if finite_number(value) and ((low is not None and value < low) or (high is not None and value > high)):
+            raise BrokerOptionsError(
+                f"Invalid {strategy} option '{name}': {value!r} (expected a number from {low} to {high or 'any'})",
+                {"strategyOptions": name},
+            )
         merged[name] = value
     return merged
+
+
+def remote_strategy_options(options: Any) -> Any:
+    """The ``strategyOptions`` of another node's action as this node uses them: an action of another node cannot
+    make this node ping every node more than once a second (``Latency``'s ``pingInterval``)."""
+    if isinstance(options, Mapping) and finite_number(options.get("pingInterval")):
+        return {**options, "pingInterval": max(1, options["pingInterval"])}
+    return options
 
 
 _STRATEGIES: dict[str, type[Strategy]] = {

@@ -5,9 +5,10 @@ remote nodes' services in the registry (``broker.nodes``), sends heartbeats and 
 REQ/PING, and sends REQ/EVENT for the broker (``broker.remote``). Protocol version ``"4"`` talks to Moleculer
 0.14 nodes, ``"5"`` to 0.15 (``headers`` in REQ/RES/EVENT).
 
-Faults never crash the node: a packet that is not JSON, not an object, of another protocol version, or without a
-``sender`` is logged and dropped. Timers (heartbeats with the CPU usage, expiry of silent nodes, removal of offline
-ones, latency pings): ``broker.liveness``. ``create_transit`` and ``ping_nodes`` serve ``ServiceBroker``.
+Faults never crash the node: a packet that is not JSON, not an object, of another protocol version, without a
+valid ``sender``, or with a field of the wrong shape (``broker.packet_checks``) is logged and dropped. Timers
+(heartbeats with the CPU usage, expiry of silent nodes, removal of offline ones, latency pings):
+``broker.liveness``. ``create_transit`` and ``ping_nodes`` serve ``ServiceBroker``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from . import packets as P
 from .errors import BrokerOptionsError, RequestRejectedError
 from .liveness import Liveness
 from .node_info import client_info, describe_service, hostname, ip_list
+from .packet_checks import BadPacket, clean_cpu, info_fields, request_fields, valid_node_id
 from .registry import Endpoint
 from .remote import RemoteCalls
 from .remote_services import RemoteAction, RemoteEvent, RemoteService
@@ -217,7 +219,14 @@ class Transit:
     # -- receiving ----------------------------------------------------------------------------------------
 
     def _on_message(self, packet_type: str, data: bytes) -> None:
-        """Every packet arrives here: checked, then dispatched. Bad packets are logged and dropped."""
+        """Every packet arrives here: checked, then dispatched. Bad packets are logged and dropped; nothing raises
+        into the transporter (a Redis reader that raised would stop reading)."""
+        try:
+            self._receive(packet_type, data)
+        except Exception:
+            self.logger.exception("Error while receiving a %s packet.", packet_type)
+
+    def _receive(self, packet_type: str, data: bytes) -> None:
         try:
             payload = self.serializer.deserialize(data)
         except (ValueError, UnicodeDecodeError) as err:
@@ -231,11 +240,11 @@ class Transit:
             )  # fmt: skip
             return
         sender = payload.get("sender")
-        if not isinstance(sender, str) or not sender:
-            self.logger.warning("Dropped a %s packet without a sender.", packet_type)
+        if not valid_node_id(sender):
+            self.logger.warning("Dropped a %s packet without a valid sender: %.80r", packet_type, sender)
             return
         if sender == self.node_id and packet_type not in (P.REQUEST, P.RESPONSE, P.EVENT):
-            if packet_type == P.INFO and payload.get("instanceID") != self.instance_id:
+            if packet_type == P.INFO and _conflicting_info(payload, self.instance_id):
                 self._node_id_conflict()
             return
         handler = self._handlers.get(packet_type)
@@ -243,6 +252,8 @@ class Transit:
             return
         try:
             handler(payload)
+        except BadPacket as err:
+            self.logger.warning("Dropped a %s packet from '%s': %s", packet_type, sender, err)
         except Exception:
             self.logger.exception("Error while handling a %s packet from '%s'.", packet_type, sender)
 
@@ -261,13 +272,10 @@ class Transit:
 
     def _on_info(self, payload: dict[str, Any]) -> None:
         sender = payload["sender"]
-        services = payload.get("services")
-        if not isinstance(services, list):
-            self.logger.warning("Dropped an INFO packet from '%s' without a services list.", sender)
-            return
+        payload = info_fields(payload)  # BadPacket without a services list
         node, connected, changed = self.nodes.process_info(sender, payload)
         if changed:
-            self._register_node_services(sender, services)
+            self._register_node_services(sender, payload["services"])
         if connected:
             self.logger.info("Node '%s' connected.", sender)
             self.broker.events.fire_local("$node.connected", {"node": node.to_dict(), "reconnected": False})
@@ -277,29 +285,24 @@ class Transit:
     def _register_node_services(self, node_id: str, services: list[Any]) -> None:
         registry = self.broker.registry
         registry.remove_node(node_id)
-        logger = self.broker.get_logger(f"remote.{node_id}")
-        for info in services:
-            if not isinstance(info, dict) or not info.get("name"):
-                continue
+        logger = self.broker.get_logger("remote")  # one for every node: a logger per node ID would never be freed
+        for info in services:  # shapes checked by ``info_fields``
             service = RemoteService(node_id, info, logger)
             registry.remote_services.append(service)
-            for definition in (info.get("actions") or {}).values():
-                if not isinstance(definition, dict) or not definition.get("name"):
-                    continue
+            for definition in info["actions"].values():
                 act = RemoteAction(service, definition)
                 if act.visibility in ("private", "protected"):
                     continue  # callable only by the node's own services
                 act.handler = self.calls.action_handler(act)
                 registry.add_action_endpoint(Endpoint(node_id, service, act, act.handler, local=False))
-            for definition in (info.get("events") or {}).values():
-                if isinstance(definition, dict) and definition.get("name"):
-                    sub = RemoteEvent(service, definition)
-                    registry.add_event_endpoint(Endpoint(node_id, service, sub, self.calls.no_handler, local=False))
+            for definition in info["events"].values():
+                sub = RemoteEvent(service, definition)
+                registry.add_event_endpoint(Endpoint(node_id, service, sub, self.calls.no_handler, local=False))
         self.broker._notify_services_changed(local=False)
 
     def _on_heartbeat(self, payload: dict[str, Any]) -> None:
         sender = payload["sender"]
-        if self.nodes.heartbeat(sender, payload.get("cpu")) is None:
+        if self.nodes.heartbeat(sender, clean_cpu(payload.get("cpu"))) is None:
             self.spawn(self.publish(P.DISCOVER, sender, {}))
 
     def _on_disconnect(self, payload: dict[str, Any]) -> None:
@@ -322,7 +325,7 @@ class Transit:
         return self.liveness.check_nodes()
 
     def _on_request(self, payload: dict[str, Any]) -> None:
-        self.spawn(self.calls.serve_request(payload))
+        self.spawn(self.calls.serve_request(payload["sender"], request_fields(payload)))
 
     def _on_event(self, payload: dict[str, Any]) -> None:
         self.calls.receive_event(payload)
@@ -330,6 +333,13 @@ class Transit:
     def _on_ping(self, payload: dict[str, Any]) -> None:
         pong = {"time": payload.get("time"), "id": payload.get("id"), "arrived": int(time.time() * 1000)}
         self.spawn(self.publish(P.PONG, payload["sender"], pong))
+
+def _conflicting_info(payload: dict[str, Any], instance_id: str) -> bool:
+    """Whether an INFO sent as this node comes from another running node: a well-formed INFO (a services list,
+    an ``instanceID`` string) with another ``instanceID``. Other packets sent as this node are only dropped."""
+    other = payload.get("instanceID")
+    return isinstance(payload.get("services"), list) and isinstance(other, str) and other != instance_id
+
 
 def make_reject_error(action: str | None, node_id: str | None) -> RequestRejectedError:
     return RequestRejectedError({"action": action, "nodeID": node_id})

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import random
 import socket
 from collections.abc import Awaitable, Callable, Generator, Iterable
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeGuard, TypeVar
 
 __all__ = [
     "MISSING",
@@ -16,6 +17,7 @@ __all__ = [
     "clone_structure",
     "defaults_deep",
     "ensure_list",
+    "finite_number",
     "generate_node_id",
     "to_async",
     "uniq_equal",
@@ -58,6 +60,13 @@ def defaults_deep(src: Any, target: Any) -> Any:
                 defaults_deep(src[i], tval)
         return src
     return src
+
+
+def finite_number(value: Any) -> TypeGuard[int | float]:
+    """Whether ``value`` is an ``int`` or ``float`` (never a ``bool``) and finite."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
 
 
 def ensure_list(value: Any) -> list[Any]:

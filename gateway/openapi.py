@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import FileResponse, HTMLResponse, Response
 
+from broker.errors import ServiceSchemaError
+
 from .jsonschema import params_schema
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,7 +79,10 @@ def _query_schema(schema: dict[str, Any]) -> dict[str, Any] | None:
 def _operation(app: GatewayApp, route: Route, alias: Alias, method: str, components: dict[str, Any]) -> dict[str, Any]:
     endpoints = app.broker.registry.actions[alias.action]
     act = endpoints.endpoints[0].action
-    schema = params_schema(act.params, components) or {"type": "object"}
+    try:
+        schema = params_schema(act.params, components) or {"type": "object"}
+    except ServiceSchemaError:  # another node's params (a Node.js custom rule): its node validates them
+        schema = {"type": "object"}
     props: dict[str, Any] = dict(schema.get("properties") or {})
     required = set(schema.get("required") or [])
     parameters: list[dict[str, Any]] = [

@@ -14,6 +14,8 @@ import pytest
 from broker import ServiceBroker
 from broker.transporters import FakeBus, FakeTransporter
 
+from .hostile import Peer
+
 NATS_URL = "nats://127.0.0.1:4222"
 REDIS_URL = "redis://127.0.0.1:6379"
 
@@ -38,6 +40,12 @@ def require_server(host: str, port: int, name: str) -> None:
 @pytest.fixture
 def bus() -> FakeBus:
     return FakeBus()
+
+
+@pytest.fixture
+async def peer(bus: FakeBus) -> Peer:
+    """A hostile raw client of the test's fake bus, posing as node ``evil`` (``tests/transit/hostile.py``)."""
+    return await Peer(bus).start()
 
 
 @pytest.fixture
