@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from . import packets as P
-from .errors import BrokerOptionsError, RequestRejectedError
+from .errors import BrokerOptionsError
 from .liveness import Liveness
 from .node_info import client_info, describe_service, hostname, ip_list
 from .packet_checks import BadPacket, clean_cpu, info_fields, request_fields, valid_node_id
@@ -339,10 +339,6 @@ def _conflicting_info(payload: dict[str, Any], instance_id: str) -> bool:
     an ``instanceID`` string) with another ``instanceID``. Other packets sent as this node are only dropped."""
     other = payload.get("instanceID")
     return isinstance(payload.get("services"), list) and isinstance(other, str) and other != instance_id
-
-
-def make_reject_error(action: str | None, node_id: str | None) -> RequestRejectedError:
-    return RequestRejectedError({"action": action, "nodeID": node_id})
 
 
 def create_transit(
