@@ -41,7 +41,6 @@ from typing import Any
 from uuid import uuid4
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from broker.errors import MoleculerError, ServiceSchemaError
@@ -55,7 +54,8 @@ from .columns import TableInfo
 from .compiler import SqlCompiler
 from .errors import translate_sql_error
 from .session import SqlTransaction, SqlTransactions
-from .sqlite_functions import register
+from .sqlite_functions import register_on_engine
+from .sqlite_reads import ReadTarget, SqliteReader, open_reader, read_plan, reader_target
 from .types import decode_json
 from .writes import SqlWrites
 
@@ -76,20 +76,31 @@ class SQLAdapter(SqlTransactions, SqlWrites):
         id_column: str | None = None,
         seq_column: str | None = "_seq",
         savepoints: bool = True,
+        fast_reads: bool = True,
         **engine_options: Any,
     ) -> None:
         super().__init__()
+        self._read_target: ReadTarget | None = None
         if isinstance(url_or_engine, AsyncEngine):
             self._engine: AsyncEngine | None = url_or_engine
             self._owns_engine = False
+            if url_or_engine.dialect.name == "sqlite":
+                self._read_target = reader_target(url_or_engine.url)
         elif isinstance(url_or_engine, str):
-            options = {"pool_pre_ping": True, **engine_options}
-            self._engine = create_async_engine(url_or_engine, **options)
+            url = sa.make_url(url_or_engine)
+            if url.get_backend_name() == "sqlite":  # no pre-ping: a local file has no connection to lose
+                url, self._read_target = read_plan(url, engine_options)
+                self._engine = create_async_engine(url, **engine_options)
+            else:
+                self._engine = create_async_engine(url, **{"pool_pre_ping": True, **engine_options})
             self._owns_engine = True
         else:
             raise TypeError("SQLAdapter needs a SQLAlchemy URL or an AsyncEngine")
+        if not fast_reads:
+            self._read_target = None
+        self._reader: SqliteReader | None = None
         if self._engine.dialect.name == "sqlite":
-            _register_sqlite_functions(self._engine)
+            register_on_engine(self._engine.sync_engine)
         self._model = model
         self._create_tables = create_tables
         self._id_column = id_column
@@ -149,14 +160,22 @@ class SQLAdapter(SqlTransactions, SqlWrites):
         return self._info
 
     async def connect(self) -> None:
-        """Creates the table when missing (unless ``create_tables=False``); use Alembic for real migrations."""
+        """Creates the table when missing (unless ``create_tables=False``); use Alembic for real migrations. On
+        SQLite, opens the reader of rows by id (``sqlite_reads.py``) when the database allows it."""
         info = self._table_info()
+        if self._read_target is not None and self._reader is None:
+            dialect, wal = self.engine.sync_engine.dialect, self._owns_engine
+            self._reader = open_reader(self._read_target, self._columns(), self._compiler_(), dialect, wal)
         if self._create_tables:
             async with self._connection() as conn:
                 await conn.run_sync(info.table.create, checkfirst=True)
 
     async def disconnect(self) -> None:
-        """Disposes the engine's pool when the adapter created the engine (never an application's engine)."""
+        """Closes the SQLite reader; disposes the engine's pool when the adapter created the engine (never an
+        application's engine)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._owns_engine and self._engine is not None:
             await self._engine.dispose()
 
@@ -232,9 +251,12 @@ class SQLAdapter(SqlTransactions, SqlWrites):
                 out[f.key] = value
         return out
 
-    def _where(self, node: Node) -> sa.ColumnElement[bool]:
+    def _compiler_(self) -> SqlCompiler:
         assert self._compiler is not None
-        return self._compiler.compile(node)
+        return self._compiler
+
+    def _where(self, node: Node) -> sa.ColumnElement[bool]:
+        return self._compiler_().compile(node)
 
     async def _check_guards(self, conn: AsyncConnection) -> None:
         """Run the compiler's guard queries (PostgreSQL JSON paths): refuse what would differ."""
@@ -281,6 +303,11 @@ class SQLAdapter(SqlTransactions, SqlWrites):
             return int((await conn.execute(stmt)).scalar_one())
 
     async def _find_by_id(self, id: Any) -> dict[str, Any] | None:
+        reader = self._reader
+        if reader is not None and self._tx.current() is None:  # a transaction reads on its own connection
+            answered, row = reader.find(id)
+            if answered:
+                return None if row is None else self._entity(row)
         where = self._where(Compare(self.id_key, "eq", id))
         async with self._connection() as conn:
             await self._check_guards(conn)
@@ -397,11 +424,3 @@ def _capabilities(dialect: str) -> AdapterCapabilities:
         unique_indexes=False,
         unique_null_is_value=False,
     )
-
-
-def _register_sqlite_functions(engine: AsyncEngine) -> None:
-    sync = engine.sync_engine
-    if getattr(sync, "_dbm_functions", False):
-        return
-    event.listen(sync, "connect", lambda dbapi_connection, _record: register(dbapi_connection))
-    sync._dbm_functions = True  # type: ignore[attr-defined]

@@ -178,6 +178,17 @@ class SqlCompiler:
     def _bind_type(self, field: Field) -> Any:
         return sa.String() if field.kind in ("anyid", "string") else field.column.type
 
+    def id_equals(self, name: str) -> Clause:
+        """The clause of ``Compare(id, "eq", v)`` with ``v`` bound at execution to the parameter ``name``, whose
+        value is ``id_literal(v)[1]`` (the SQLite reader runs it without compiling a tree per call)."""
+        field = self.info.id
+        bound = sa.bindparam(name, type_=self._bind_type(field))
+        return sa.and_(field.column.is_not(None), self._target(field) == bound)
+
+    def id_literal(self, value: Any) -> tuple[bool, Any]:
+        """``(True, bound value)`` for an id value some row can have, else ``(False, None)``: nothing matches."""
+        return (False, None) if value is None else self._literal(self.info.id, value)
+
     def compare(self, node: Compare, field: Field) -> Clause:
         """``eq``/``ne``/ranges on a typed column."""
         if node.op == "eq":
