@@ -116,44 +116,38 @@ async def rate(op: Op, budget: float) -> float:
 
 
 def core_ops(engine: Any, table: sa.Table, ids: list[int], picks: list[int]) -> dict[str, Op]:
-    """The hand-written SQLAlchemy Core side of each operation."""
+    """The hand-written SQLAlchemy Core side of each operation, written as an application would: each statement
+    built where it runs (SQLAlchemy's compiled cache serves the SQL), reads on ``connect()``, writes in
+    ``begin()``."""
     c = table.c
     cols = (c.id, c.name, c.category, c.price, c.stock)
-    by_id = sa.select(*cols).where(c.id == sa.bindparam("id"))
-    find = sa.select(*cols).where(c.category == sa.bindparam("cat")).order_by(c.price).limit(10)
-    page = sa.select(*cols).order_by(c.id).limit(10).offset(10)
-    count = sa.select(sa.func.count()).select_from(table)
-    insert = table.insert().returning(*cols)
-    update = (
-        table.update()
-        .where(c.id == sa.bindparam("key"))
-        .values(price=sa.bindparam("p"), stock=c.stock + 1)
-        .returning(*cols)
-    )
 
     async def get(i: int) -> Any:
         async with engine.connect() as conn:
-            return dict((await conn.execute(by_id, {"id": ids[picks[i % len(picks)]]})).one()._mapping)
+            stmt = sa.select(*cols).where(c.id == ids[picks[i % len(picks)]])
+            return dict((await conn.execute(stmt)).one()._mapping)
 
-    async def find_(i: int) -> Any:
+    async def find(i: int) -> Any:
         async with engine.connect() as conn:
-            return [dict(r._mapping) for r in await conn.execute(find, {"cat": f"c{i % 50}"})]
+            stmt = sa.select(*cols).where(c.category == f"c{i % 50}").order_by(c.price).limit(10)
+            return [dict(r._mapping) for r in await conn.execute(stmt)]
 
     async def list_(i: int) -> Any:
         async with engine.connect() as conn:
-            rows = [dict(r._mapping) for r in await conn.execute(page)]
-            return rows, (await conn.execute(count)).scalar_one()
+            page = [dict(r._mapping) for r in await conn.execute(sa.select(*cols).order_by(c.id).limit(10).offset(10))]
+            return page, (await conn.execute(sa.select(sa.func.count()).select_from(table))).scalar_one()
 
     async def create(i: int) -> Any:
         async with engine.begin() as conn:
-            return dict((await conn.execute(insert, row(i))).one()._mapping)
+            return dict((await conn.execute(table.insert().values(row(i)).returning(*cols))).one()._mapping)
 
-    async def update_(i: int) -> Any:
+    async def update(i: int) -> Any:
+        key = ids[picks[i % len(picks)]]
+        stmt = table.update().where(c.id == key).values(price=float(i), stock=c.stock + 1).returning(*cols)
         async with engine.begin() as conn:
-            key = ids[picks[i % len(picks)]]
-            return dict((await conn.execute(update, {"key": key, "p": float(i)})).one()._mapping)
+            return dict((await conn.execute(stmt)).one()._mapping)
 
-    return {"get": get, "find": find_, "list": list_, "create": create, "update": update_}
+    return {"get": get, "find": find, "list": list_, "create": create, "update": update}
 
 
 def mixin_ops(broker: ServiceBroker, ids: list[int], picks: list[int]) -> dict[str, Op]:

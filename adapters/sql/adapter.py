@@ -32,39 +32,33 @@ row locks, not on the isolation level.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from broker.errors import MoleculerError, ServiceSchemaError
 
 from ..capabilities import FULL, AdapterCapabilities
 from ..errors import EntityAlreadyExistsError
-from ..memory_eval import sort_docs
-from ..query import Compare, FindParams, In, Node, Update
+from ..query import In, Node, Update
 from ..query_values import hash_key
 from .columns import TableInfo
 from .compiler import SqlCompiler
+from .engines import EngineSetup, sqlite_lock
 from .errors import translate_sql_error
+from .reads import SqlReads
 from .session import SqlTransaction, SqlTransactions
-from .sqlite_functions import register_on_engine
-from .sqlite_reads import ReadTarget, SqliteReader, open_reader, read_plan, reader_target
-from .types import decode_json
-from .writes import SqlWrites
+from .sqlite_reads import SqliteReader, open_reader
+from .writes import SqlWrites, null_inc_error
 
 __all__ = ["SQLAdapter"]
 
-_SQLITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-class SQLAdapter(SqlTransactions, SqlWrites):
+class SQLAdapter(SqlTransactions, SqlReads, SqlWrites):
     """Entities in one SQL table through SQLAlchemy Core (see the module docstring)."""
 
     def __init__(
@@ -80,27 +74,13 @@ class SQLAdapter(SqlTransactions, SqlWrites):
         **engine_options: Any,
     ) -> None:
         super().__init__()
-        self._read_target: ReadTarget | None = None
-        if isinstance(url_or_engine, AsyncEngine):
-            self._engine: AsyncEngine | None = url_or_engine
-            self._owns_engine = False
-            if url_or_engine.dialect.name == "sqlite":
-                self._read_target = reader_target(url_or_engine.url)
-        elif isinstance(url_or_engine, str):
-            url = sa.make_url(url_or_engine)
-            if url.get_backend_name() == "sqlite":  # no pre-ping: a local file has no connection to lose
-                url, self._read_target = read_plan(url, engine_options)
-                self._engine = create_async_engine(url, **engine_options)
-            else:
-                self._engine = create_async_engine(url, **{"pool_pre_ping": True, **engine_options})
-            self._owns_engine = True
-        else:
-            raise TypeError("SQLAdapter needs a SQLAlchemy URL or an AsyncEngine")
-        if not fast_reads:
-            self._read_target = None
+        setup = EngineSetup.of(url_or_engine, engine_options, fast_reads)
+        self._engine: AsyncEngine | None = setup.engine
+        self._owns_engine = setup.owned
+        self._read_target = setup.read_target
+        self._reads = setup.reads
         self._reader: SqliteReader | None = None
-        if self._engine.dialect.name == "sqlite":
-            register_on_engine(self._engine.sync_engine)
+        self._by_id: sa.Select[Any] | None = None
         self._model = model
         self._create_tables = create_tables
         self._id_column = id_column
@@ -165,7 +145,7 @@ class SQLAdapter(SqlTransactions, SqlWrites):
         info = self._table_info()
         if self._read_target is not None and self._reader is None:
             dialect, wal = self.engine.sync_engine.dialect, self._owns_engine
-            self._reader = open_reader(self._read_target, self._columns(), self._compiler_(), dialect, wal)
+            self._reader = open_reader(self._read_target, self._by_id_statement(), self._compiler_(), dialect, wal)
         if self._create_tables:
             async with self._connection() as conn:
                 await conn.run_sync(info.table.create, checkfirst=True)
@@ -182,18 +162,14 @@ class SQLAdapter(SqlTransactions, SqlWrites):
     # ------------------------------------------------------------------------------------------ connections
 
     def _lock(self) -> asyncio.Lock | None:
-        if self.dialect != "sqlite":
-            return None
-        sync = self.engine.sync_engine
-        lock = _SQLITE_LOCKS.get(sync)
-        if lock is None:
-            lock = _SQLITE_LOCKS[sync] = asyncio.Lock()
-        return lock
+        return sqlite_lock(self.engine) if self.dialect == "sqlite" else None
 
     @asynccontextmanager
-    async def _connection(self, id: Any = None) -> AsyncIterator[AsyncConnection]:
+    async def _connection(self, id: Any = None, read: bool = False) -> AsyncIterator[AsyncConnection]:
         """A connection in a transaction: the current ``transaction()``'s, or a new one committed at the end.
-        Engine exceptions leave as typed errors (``errors.translate_sql_error``)."""
+        ``read``: the caller runs one read statement, which needs no transaction of its own (PostgreSQL then runs
+        it in autocommit: no ``BEGIN``/``COMMIT`` round trips). Engine exceptions leave as typed errors
+        (``errors.translate_sql_error``)."""
         tx = self._tx.current()
         try:
             if isinstance(tx, SqlTransaction):
@@ -201,7 +177,10 @@ class SQLAdapter(SqlTransactions, SqlWrites):
                     yield tx.conn
                 return
             lock = self._lock()
-            if lock is None:
+            if read and self._reads is not None:
+                async with self._reads.connect() as conn:
+                    yield conn
+            elif lock is None:
                 async with self.engine.begin() as conn:
                     yield conn
             else:
@@ -222,97 +201,6 @@ class SQLAdapter(SqlTransactions, SqlWrites):
             return translate_sql_error(exc, self.adapter_name, id)
         columns = {f.column.name: f.key for f in info.fields.values()}
         return translate_sql_error(exc, self.adapter_name, id, columns, info.id.column.name)
-
-    # ------------------------------------------------------------------------------------------------ reads
-
-    def _json_text(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-        """A JSON column read as its text (``NULL`` stays ``NULL``: missing), decoded by ``types.decode_json``."""
-        if self.dialect == "postgresql":
-            return sa.cast(column, sa.Text())
-        return sa.type_coerce(column, sa.Text())
-
-    def _columns(self) -> list[sa.ColumnElement[Any]]:
-        info = self._table_info()
-        cols: list[sa.ColumnElement[Any]] = [info.id.column]
-        for f in info.data_fields:
-            cols.append(self._json_text(f.column).label(f.key) if f.kind == "json" else f.column)
-        return cols
-
-    def _entity(self, row: Any) -> dict[str, Any]:
-        info = self._table_info()
-        out: dict[str, Any] = {self.id_key: row[0]}
-        for f, value in zip(info.data_fields, row[1:]):
-            if f.kind == "json":
-                if value is not None:
-                    out[f.key] = decode_json(value)
-            elif isinstance(value, Decimal):
-                out[f.key] = float(value)
-            else:
-                out[f.key] = value
-        return out
-
-    def _compiler_(self) -> SqlCompiler:
-        assert self._compiler is not None
-        return self._compiler
-
-    def _where(self, node: Node) -> sa.ColumnElement[bool]:
-        return self._compiler_().compile(node)
-
-    async def _check_guards(self, conn: AsyncConnection) -> None:
-        """Run the compiler's guard queries (PostgreSQL JSON paths): refuse what would differ."""
-        assert self._compiler is not None
-        await self._run_guards(conn, self._compiler.take_guards())
-
-    async def _run_guards(self, conn: AsyncConnection, guards: list[tuple[Any, str, str | None, str]]) -> None:
-        for condition, operator, path, reason in guards:
-            stmt = sa.select(sa.literal(1)).select_from(self.table).where(condition).limit(1)
-            if (await conn.execute(stmt)).first() is not None:
-                raise self.unsupported(operator, path, reason)
-
-    async def _find(self, params: FindParams) -> list[dict[str, Any]]:
-        assert self._compiler is not None
-        where = self._where(params.filter)
-        filter_guards = self._compiler.take_guards()
-        order = self._compiler.order_by(params.sort)
-        sort_guards = self._compiler.take_guards()
-        stmt = sa.select(*self._columns()).where(where)
-        paged = stmt.order_by(*order)
-        if params.limit is not None:
-            paged = paged.limit(params.limit)
-        if params.offset:
-            paged = paged.offset(params.offset)
-        async with self._connection() as conn:
-            await self._run_guards(conn, filter_guards)
-            if sort_guards and await self._any_row(conn, [g[0] for g in sort_guards]):
-                # arrays or objects where SQL cannot order them as MongoDB does: sort the matches in Python
-                rows = (await conn.execute(stmt.order_by(self._table_info().order))).all()
-                docs = sort_docs([self._entity(row) for row in rows], params.sort)
-                stop = None if params.limit is None else params.offset + params.limit
-                return docs[params.offset : stop]
-            rows = (await conn.execute(paged)).all()
-        return [self._entity(row) for row in rows]
-
-    async def _any_row(self, conn: AsyncConnection, conditions: list[sa.ColumnElement[bool]]) -> bool:
-        stmt = sa.select(sa.literal(1)).select_from(self.table).where(sa.or_(*conditions)).limit(1)
-        return (await conn.execute(stmt)).first() is not None
-
-    async def _count(self, filter: Node) -> int:
-        stmt = sa.select(sa.func.count()).select_from(self.table).where(self._where(filter))
-        async with self._connection() as conn:
-            await self._check_guards(conn)
-            return int((await conn.execute(stmt)).scalar_one())
-
-    async def _find_by_id(self, id: Any) -> dict[str, Any] | None:
-        reader = self._reader
-        if reader is not None and self._tx.current() is None:  # a transaction reads on its own connection
-            answered, row = reader.find(id)
-            if answered:
-                return None if row is None else self._entity(row)
-        where = self._where(Compare(self.id_key, "eq", id))
-        async with self._connection() as conn:
-            await self._check_guards(conn)
-            row = (await conn.execute(sa.select(*self._columns()).where(where))).first()
-        return None if row is None else self._entity(row)
 
     # ----------------------------------------------------------------------------------------------- writes
 
@@ -343,20 +231,27 @@ class SQLAdapter(SqlTransactions, SqlWrites):
                 for id in given:
                     if hash_key(id) in found:
                         raise EntityAlreadyExistsError(id)
+            returning = self.engine.dialect.insert_returning  # the stored row comes back with the INSERT
             ids: list[Any] = []
+            stored: list[dict[str, Any]] = []
             for id, values in prepared:
                 row = dict(values)
                 if id is not None:
                     row[info.id.column.key] = id
+                insert = info.table.insert().values(row)
                 try:
-                    result = await conn.execute(info.table.insert().values(row))
+                    result = await conn.execute(insert.returning(*self._columns()) if returning else insert)
                 except sa.exc.IntegrityError as exc:
                     raise self._translate(exc, id) from None
-                if id is None:
+                if returning:
+                    stored.append(self._entity(result.one()))
+                elif id is None:
                     id = result.inserted_primary_key[0] if result.inserted_primary_key else None
                 ids.append(id)
             if self.dialect == "postgresql" and info.id_generated and given:
                 await self._advance_sequence(conn)
+            if returning:
+                return stored
             stmt = sa.select(*self._columns()).where(self._where(In(self.id_key, tuple(ids))))
             rows = {hash_key(r[0]): self._entity(r) for r in (await conn.execute(stmt)).all()}
         return [rows[hash_key(id)] for id in ids]
@@ -384,6 +279,31 @@ class SQLAdapter(SqlTransactions, SqlWrites):
                 await self._update_in(conn, None, update, info.order == order)
             row = (await conn.execute(sa.select(*self._columns()).where(info.order == order))).first()
         return None if row is None else self._entity(row)
+
+    async def _update_by_id(self, id: Any, update: Update) -> dict[str, Any] | None:
+        """Outside ``transaction()``, with a unique id and an update of whole columns: one ``UPDATE … RETURNING``
+        (a ``NULL`` left by ``$inc`` is refused and rolled back); else ``find_one_and_update`` by id."""
+        if not update or self._tx.current() is not None or not self._table_info().id_unique:
+            return await super()._update_by_id(id, update)
+        if not self.engine.dialect.update_returning:
+            return await super()._update_by_id(id, update)
+        self._refuse_unique_indexes()
+        parsed, values = self._plain_update(update)
+        if values is None:
+            return await super()._update_by_id(id, update)
+        ok, value = self._compiler_().id_literal(id)
+        if not ok:
+            return None
+        stmt = self.table.update().where(self._compiler_().id_equals("dbm_key")).values(values)
+        async with self._connection(id) as conn:
+            row = (await conn.execute(stmt.returning(*self._columns()), {"dbm_key": value})).first()
+            if row is None:
+                return None
+            entity = self._entity(row)
+            for path, _ in parsed.inc:
+                if entity[path] is None:  # raised inside the block: the update rolls back
+                    raise null_inc_error(path)
+        return entity
 
     async def _remove_many(self, filter: Node) -> int:
         where = self._where(filter)

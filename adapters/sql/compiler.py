@@ -173,7 +173,14 @@ class SqlCompiler:
         ok, bound = self._literal(field, value)
         if not ok:
             return sa.false()
-        return sa.and_(column.is_not(None), self._target(field) == sa.literal(bound, self._bind_type(field)))
+        return self._equals(field, sa.literal(bound, self._bind_type(field)))
+
+    def _equals(self, field: Field, bound: ColumnElement[Any]) -> Clause:
+        """``field = bound`` under the binary collation. On a server a string column is also compared under its own
+        collation, which any byte-equal value satisfies too: that term lets the column's index find the rows (an
+        index does not serve a comparison under another collation)."""
+        clause = sa.and_(field.column.is_not(None), self._target(field) == bound)
+        return sa.and_(field.column == bound, clause) if field.kind == "string" and not self.sqlite else clause
 
     def _bind_type(self, field: Field) -> Any:
         return sa.String() if field.kind in ("anyid", "string") else field.column.type
@@ -182,8 +189,7 @@ class SqlCompiler:
         """The clause of ``Compare(id, "eq", v)`` with ``v`` bound at execution to the parameter ``name``, whose
         value is ``id_literal(v)[1]`` (the SQLite reader runs it without compiling a tree per call)."""
         field = self.info.id
-        bound = sa.bindparam(name, type_=self._bind_type(field))
-        return sa.and_(field.column.is_not(None), self._target(field) == bound)
+        return self._equals(field, sa.bindparam(name, type_=self._bind_type(field)))
 
     def id_literal(self, value: Any) -> tuple[bool, Any]:
         """``(True, bound value)`` for an id value some row can have, else ``(False, None)``: nothing matches."""

@@ -67,17 +67,12 @@ def read_plan(url: URL, engine_options: Mapping[str, Any]) -> tuple[URL, ReadTar
 
 
 def open_reader(
-    target: ReadTarget, columns: list[sa.ColumnElement[Any]], compiler: SqlCompiler, dialect: Dialect, wal: bool
+    target: ReadTarget, statement: sa.Select[Any], compiler: SqlCompiler, dialect: Dialect, wal: bool
 ) -> SqliteReader | None:
-    """A reader of rows by id selecting ``columns``, or ``None`` when a lookup by id is not one index hit (the id
-    column is neither the primary key nor unique) or not a plain equality."""
-    info = compiler.info
-    column, table = info.id.column, info.table
-    keys = [list(table.primary_key.columns), *(list(i.columns) for i in table.indexes if i.unique)]
-    keys += [list(c.columns) for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
-    if not (column.unique or [column] in keys) or info.id.kind not in ("anyid", "number", "string"):
+    """A reader running ``statement`` (``compiler.id_equals("id")``), or ``None`` when a lookup by id is not one
+    index hit of a plain equality (``TableInfo.id_unique``)."""
+    if not compiler.info.id_unique:
         return None
-    statement = sa.select(*columns).where(compiler.id_equals("id"))
     return SqliteReader(target, statement, dialect, compiler.id_literal, wal)
 
 
