@@ -192,8 +192,12 @@ class SqlCompiler:
         return self._equals(field, sa.bindparam(name, type_=self._bind_type(field)))
 
     def id_literal(self, value: Any) -> tuple[bool, Any]:
-        """``(True, bound value)`` for an id value some row can have, else ``(False, None)``: nothing matches."""
-        return (False, None) if value is None else self._literal(self.info.id, value)
+        """``(True, bound value)`` for an id value some row can have, else ``(False, None)``: nothing matches (an
+        integer key holds 64 bits on every engine: a larger number is no key, not a driver error)."""
+        ok, bound = (False, None) if value is None else self._literal(self.info.id, value)
+        if ok and type(bound) is int and isinstance(self.info.id.column.type, sa.Integer):
+            return (-(2**63) <= bound < 2**63, bound)
+        return ok, bound
 
     def compare(self, node: Compare, field: Field) -> Clause:
         """``eq``/``ne``/ranges on a typed column."""
