@@ -3,30 +3,15 @@ printed skip), printing one rate pair and ratio per operation (no timing is asse
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+
+from tests.bench_scripts import load_bench
 
 pytest.importorskip("sqlalchemy")
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "sql_bench.py"
-
-
-def _load_bench() -> ModuleType:
-    """bench/ is not a package: load the script by path, as ``python bench/sql_bench.py`` would."""
-    spec = importlib.util.spec_from_file_location("sql_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("sql_bench", module)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_quick_run_prints_every_operation_of_every_engine(capsys: pytest.CaptureFixture[str]) -> None:
-    bench = _load_bench()
+    bench = load_bench("sql_bench")
     assert bench.main(["--quick", "--rows", "120"]) == 0
     out = capsys.readouterr().out
     for engine in bench.ENGINES:

@@ -20,13 +20,14 @@ Writes: ``$set``/``$unset`` of whole columns and ``$inc`` of numeric columns are
 atomic; ``update_many`` returns the matched count, so a conditional decrement tells the caller whether it won).
 Updates into JSON values (dotted paths, ``$inc`` inside JSON) read the matched rows with ``FOR UPDATE`` (SQLite:
 under the adapter's write lock), apply the memory adapter's update rules and write them back, in one transaction.
-``update_by_id``/``remove_by_id`` read the row back in the same transaction.
+``update_by_id``/``remove_by_id`` read the row back in the same transaction (``update_by_id`` of whole columns by
+a unique id: one ``UPDATE … RETURNING`` where the engine has it).
 
-SQLite: one ``asyncio.Lock`` per engine serialises the adapter's statements (SQLite has one writer; the in-memory
-database is one shared connection), and Python functions give it regex, Unicode case folding and the memory
-adapter's JSON rules (``sqlite_functions.py``). Isolation: SQLite is serializable; PostgreSQL runs at READ
-COMMITTED and MariaDB at REPEATABLE READ (their defaults); atomicity of single calls rests on single statements or
-row locks, not on the isolation level.
+SQLite: one ``asyncio.Lock`` per engine serialises the adapter's statements (SQLite has one writer), and Python
+functions give it regex, Unicode case folding and the memory adapter's JSON rules (``sqlite_functions.py``); reads
+by id outside transactions run on the event loop on a connection of their own (``sqlite_reads.py``). Isolation:
+SQLite is serializable; PostgreSQL runs at READ COMMITTED and MariaDB at REPEATABLE READ (their defaults);
+atomicity of single calls rests on single statements or row locks, not on the isolation level.
 """
 
 from __future__ import annotations

@@ -112,34 +112,24 @@ class PathPair:
         self.loop.close()
 
 
-@pytest.fixture(params=SQLITE)
-def typed_pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PathPair]:
-    pair = PathPair(request.param, tmp_path, products_table("reads_products"))
-    yield pair
-    pair.close()
+TABLES = {"typed": (products_table, PRODUCTS), "json": (documents_table, DOCUMENTS)}
 
 
-@pytest.fixture(params=SQLITE)
-def json_pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PathPair]:
-    pair = PathPair(request.param, tmp_path, documents_table("reads_documents"))
-    yield pair
-    pair.close()
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(entities=PRODUCTS, probes=st.lists(PROBES, max_size=6))
-def test_typed_rows_read_the_same_on_both_paths(
-    typed_pair: PathPair, entities: list[dict[str, Any]], probes: list[Any]
-) -> None:
-    typed_pair.compare(entities, probes)
+@pytest.fixture(params=[(kind, name) for kind in SQLITE for name in TABLES], ids=lambda p: "-".join(p))
+def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[PathPair, Any]]:
+    kind, name = request.param
+    make_table, entities = TABLES[name]
+    paths = PathPair(kind, tmp_path, make_table(f"reads_{name}"))
+    yield paths, entities
+    paths.close()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(entities=DOCUMENTS, probes=st.lists(PROBES, max_size=6))
-def test_json_rows_and_mixed_ids_read_the_same_on_both_paths(
-    json_pair: PathPair, entities: list[dict[str, Any]], probes: list[Any]
-) -> None:
-    json_pair.compare(entities, probes)
+@given(data=st.data(), probes=st.lists(PROBES, max_size=6))
+def test_rows_read_the_same_on_both_paths(pair: tuple[PathPair, Any], data: st.DataObject, probes: list[Any]) -> None:
+    """Typed rows (datetimes, booleans, doubles, JSON) and schemaless ones (``AnyId`` keys, JSON values)."""
+    paths, entities = pair
+    paths.compare(data.draw(entities), probes)
 
 
 # ---------------------------------------------------------------------------------- writes and transactions
