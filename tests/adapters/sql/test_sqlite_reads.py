@@ -132,6 +132,28 @@ def test_rows_read_the_same_on_both_paths(pair: tuple[PathPair, Any], data: st.D
     paths.compare(data.draw(entities), probes)
 
 
+async def test_other_column_types_decode_the_same(tmp_path: Path) -> None:
+    table = sa.Table(
+        "reads_types",
+        sa.MetaData(),
+        sa.Column("code", sa.String(20), primary_key=True),  # a string key: the lookup by text
+        sa.Column("amount", sa.Numeric(10, 2)),  # Decimal from the driver, float in entities
+        sa.Column("note", sa.Text()),
+        sa.Column("size", sa.Enum("S", "M", "L", name="size")),
+    )
+    fast = await open_adapter(sqlite_url("file", tmp_path), table)
+    normal = await open_adapter(fast.engine, table, fast_reads=False, create_tables=False)
+    try:
+        stored = await fast.insert({"_id": "k1", "amount": 12.5, "note": "é\x00z", "size": "M"})
+        assert fast._reader is not None and fast._reader.find("k1")[0]
+        read = await fast.find_by_id("k1")
+        assert read == await normal.find_by_id("k1") == stored and isinstance(read["amount"], float)
+        assert await fast.find_by_id("K1") is None and await fast.find_by_id(1) is None
+    finally:
+        await normal.disconnect()
+        await fast.disconnect()
+
+
 # ---------------------------------------------------------------------------------- writes and transactions
 
 
