@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "db_bench.py"
-
-
-def _load_bench() -> ModuleType:
-    """bench/ is not a package: load the script by path, as ``python bench/db_bench.py`` would."""
-    spec = importlib.util.spec_from_file_location("db_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("db_bench", module)
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_scripts import load_bench
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    return _load_bench()
+    return load_bench("db_bench")
 
 
 async def test_python_side_gives_a_positive_rate_for_every_op_and_mode(bench: ModuleType) -> None:

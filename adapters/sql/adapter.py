@@ -20,52 +20,46 @@ Writes: ``$set``/``$unset`` of whole columns and ``$inc`` of numeric columns are
 atomic; ``update_many`` returns the matched count, so a conditional decrement tells the caller whether it won).
 Updates into JSON values (dotted paths, ``$inc`` inside JSON) read the matched rows with ``FOR UPDATE`` (SQLite:
 under the adapter's write lock), apply the memory adapter's update rules and write them back, in one transaction.
-``update_by_id``/``remove_by_id`` read the row back in the same transaction.
+``update_by_id``/``remove_by_id`` read the row back in the same transaction (``update_by_id`` of whole columns by
+a unique id: one ``UPDATE … RETURNING`` where the engine has it).
 
-SQLite: one ``asyncio.Lock`` per engine serialises the adapter's statements (SQLite has one writer; the in-memory
-database is one shared connection), and Python functions give it regex, Unicode case folding and the memory
-adapter's JSON rules (``sqlite_functions.py``). Isolation: SQLite is serializable; PostgreSQL runs at READ
-COMMITTED and MariaDB at REPEATABLE READ (their defaults); atomicity of single calls rests on single statements or
-row locks, not on the isolation level.
+SQLite: one ``asyncio.Lock`` per engine serialises the adapter's statements (SQLite has one writer), and Python
+functions give it regex, Unicode case folding and the memory adapter's JSON rules (``sqlite_functions.py``); reads
+by id outside transactions run on the event loop on a connection of their own (``sqlite_reads.py``). Isolation:
+SQLite is serializable; PostgreSQL runs at READ COMMITTED and MariaDB at REPEATABLE READ (their defaults);
+atomicity of single calls rests on single statements or row locks, not on the isolation level.
 """
 
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from broker.errors import MoleculerError, ServiceSchemaError
 
 from ..capabilities import FULL, AdapterCapabilities
 from ..errors import EntityAlreadyExistsError
-from ..memory_eval import sort_docs
-from ..query import Compare, FindParams, In, Node, Update
+from ..query import In, Node, Update
 from ..query_values import hash_key
 from .columns import TableInfo
 from .compiler import SqlCompiler
+from .engines import EngineSetup, sqlite_lock
 from .errors import translate_sql_error
-from .regex_sql import watch_regex_warnings
+from .reads import SqlReads
 from .session import SqlTransaction, SqlTransactions
-from .sqlite_functions import register
-from .types import decode_json
-from .writes import SqlWrites
+from .sqlite_reads import SqliteReader, open_reader
+from .writes import SqlWrites, null_inc_error
 
 __all__ = ["SQLAdapter"]
 
-_SQLITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-class SQLAdapter(SqlTransactions, SqlWrites):
+class SQLAdapter(SqlTransactions, SqlReads, SqlWrites):
     """Entities in one SQL table through SQLAlchemy Core (see the module docstring)."""
 
     def __init__(
@@ -77,22 +71,17 @@ class SQLAdapter(SqlTransactions, SqlWrites):
         id_column: str | None = None,
         seq_column: str | None = "_seq",
         savepoints: bool = True,
+        fast_reads: bool = True,
         **engine_options: Any,
     ) -> None:
         super().__init__()
-        if isinstance(url_or_engine, AsyncEngine):
-            self._engine: AsyncEngine | None = url_or_engine
-            self._owns_engine = False
-        elif isinstance(url_or_engine, str):
-            options = {"pool_pre_ping": True, **engine_options}
-            self._engine = create_async_engine(url_or_engine, **options)
-            self._owns_engine = True
-        else:
-            raise TypeError("SQLAdapter needs a SQLAlchemy URL or an AsyncEngine")
-        if self._engine.dialect.name == "sqlite":
-            _register_sqlite_functions(self._engine)
-        elif self._engine.dialect.name in ("mysql", "mariadb"):
-            watch_regex_warnings(self._engine)
+        setup = EngineSetup.of(url_or_engine, engine_options, fast_reads)
+        self._engine: AsyncEngine | None = setup.engine
+        self._owns_engine = setup.owned
+        self._read_target = setup.read_target
+        self._reads = setup.reads
+        self._reader: SqliteReader | None = None
+        self._by_id: sa.Select[Any] | None = None
         self._model = model
         self._create_tables = create_tables
         self._id_column = id_column
@@ -152,34 +141,38 @@ class SQLAdapter(SqlTransactions, SqlWrites):
         return self._info
 
     async def connect(self) -> None:
-        """Creates the table when missing (unless ``create_tables=False``; use Alembic for real migrations), and the
-        declared indexes (``unique.py``)."""
+        """Creates the table when missing (unless ``create_tables=False``; use Alembic for real migrations) and the
+        declared indexes (``unique.py``). On SQLite, opens the reader of rows by id (``sqlite_reads.py``) when the
+        database allows it."""
         info = self._table_info()
+        if self._read_target is not None and self._reader is None:
+            dialect, wal = self.engine.sync_engine.dialect, self._owns_engine
+            self._reader = open_reader(self._read_target, self._by_id_statement(), self._compiler_(), dialect, wal)
         async with self._connection() as conn:
             if self._create_tables:
                 await conn.run_sync(info.table.create, checkfirst=True)
             await self._create_indexes(conn, self._create_tables)
 
     async def disconnect(self) -> None:
-        """Disposes the engine's pool when the adapter created the engine (never an application's engine)."""
+        """Closes the SQLite reader; disposes the engine's pool when the adapter created the engine (never an
+        application's engine)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._owns_engine and self._engine is not None:
             await self._engine.dispose()
 
     # ------------------------------------------------------------------------------------------ connections
 
     def _lock(self) -> asyncio.Lock | None:
-        if self.dialect != "sqlite":
-            return None
-        sync = self.engine.sync_engine
-        lock = _SQLITE_LOCKS.get(sync)
-        if lock is None:
-            lock = _SQLITE_LOCKS[sync] = asyncio.Lock()
-        return lock
+        return sqlite_lock(self.engine) if self.dialect == "sqlite" else None
 
     @asynccontextmanager
-    async def _connection(self, id: Any = None) -> AsyncIterator[AsyncConnection]:
+    async def _connection(self, id: Any = None, read: bool = False) -> AsyncIterator[AsyncConnection]:
         """A connection in a transaction: the current ``transaction()``'s, or a new one committed at the end.
-        Engine exceptions leave as typed errors (``errors.translate_sql_error``)."""
+        ``read``: the caller runs one read statement, which needs no transaction of its own (PostgreSQL then runs
+        it in autocommit: no ``BEGIN``/``COMMIT`` round trips). Engine exceptions leave as typed errors
+        (``errors.translate_sql_error``)."""
         tx = self._tx.current()
         try:
             if isinstance(tx, SqlTransaction):
@@ -187,7 +180,10 @@ class SQLAdapter(SqlTransactions, SqlWrites):
                     yield tx.conn
                 return
             lock = self._lock()
-            if lock is None:
+            if read and self._reads is not None:
+                async with self._reads.connect() as conn:
+                    yield conn
+            elif lock is None:
                 async with self.engine.begin() as conn:
                     yield conn
             else:
@@ -208,89 +204,6 @@ class SQLAdapter(SqlTransactions, SqlWrites):
             return translate_sql_error(exc, self.adapter_name, id)
         columns = {f.column.name: f.key for f in info.fields.values()}
         return translate_sql_error(exc, self.adapter_name, id, columns, info.id.column.name)
-
-    # ------------------------------------------------------------------------------------------------ reads
-
-    def _json_text(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-        """A JSON column read as its text (``NULL`` stays ``NULL``: missing), decoded by ``types.decode_json``."""
-        if self.dialect == "postgresql":
-            return sa.cast(column, sa.Text())
-        return sa.type_coerce(column, sa.Text())
-
-    def _columns(self) -> list[sa.ColumnElement[Any]]:
-        info = self._table_info()
-        cols: list[sa.ColumnElement[Any]] = [info.id.column]
-        for f in info.data_fields:
-            cols.append(self._json_text(f.column).label(f.key) if f.kind == "json" else f.column)
-        return cols
-
-    def _entity(self, row: Any) -> dict[str, Any]:
-        info = self._table_info()
-        out: dict[str, Any] = {self.id_key: row[0]}
-        for f, value in zip(info.data_fields, row[1:]):
-            if f.kind == "json":
-                if value is not None:
-                    out[f.key] = decode_json(value)
-            elif isinstance(value, Decimal):
-                out[f.key] = float(value)
-            else:
-                out[f.key] = value
-        return out
-
-    def _where(self, node: Node) -> sa.ColumnElement[bool]:
-        assert self._compiler is not None
-        return self._compiler.compile(node)
-
-    async def _check_guards(self, conn: AsyncConnection) -> None:
-        """Run the compiler's guard queries (PostgreSQL JSON paths): refuse what would differ."""
-        assert self._compiler is not None
-        await self._run_guards(conn, self._compiler.take_guards())
-
-    async def _run_guards(self, conn: AsyncConnection, guards: list[tuple[Any, str, str | None, str]]) -> None:
-        for condition, operator, path, reason in guards:
-            stmt = sa.select(sa.literal(1)).select_from(self.table).where(condition).limit(1)
-            if (await conn.execute(stmt)).first() is not None:
-                raise self.unsupported(operator, path, reason)
-
-    async def _find(self, params: FindParams) -> list[dict[str, Any]]:
-        assert self._compiler is not None
-        where = self._where(params.filter)
-        filter_guards = self._compiler.take_guards()
-        order = self._compiler.order_by(params.sort)
-        sort_guards = self._compiler.take_guards()
-        stmt = sa.select(*self._columns()).where(where)
-        paged = stmt.order_by(*order)
-        if params.limit is not None:
-            paged = paged.limit(params.limit)
-        if params.offset:
-            paged = paged.offset(params.offset)
-        async with self._connection() as conn:
-            await self._run_guards(conn, filter_guards)
-            if sort_guards and await self._any_row(conn, [g[0] for g in sort_guards]):
-                # arrays or objects where SQL cannot order them as MongoDB does: sort the matches in Python
-                rows = (await conn.execute(stmt.order_by(self._table_info().order))).all()
-                docs = sort_docs([self._entity(row) for row in rows], params.sort)
-                stop = None if params.limit is None else params.offset + params.limit
-                return docs[params.offset : stop]
-            rows = (await conn.execute(paged)).all()
-        return [self._entity(row) for row in rows]
-
-    async def _any_row(self, conn: AsyncConnection, conditions: list[sa.ColumnElement[bool]]) -> bool:
-        stmt = sa.select(sa.literal(1)).select_from(self.table).where(sa.or_(*conditions)).limit(1)
-        return (await conn.execute(stmt)).first() is not None
-
-    async def _count(self, filter: Node) -> int:
-        stmt = sa.select(sa.func.count()).select_from(self.table).where(self._where(filter))
-        async with self._connection() as conn:
-            await self._check_guards(conn)
-            return int((await conn.execute(stmt)).scalar_one())
-
-    async def _find_by_id(self, id: Any) -> dict[str, Any] | None:
-        where = self._where(Compare(self.id_key, "eq", id))
-        async with self._connection() as conn:
-            await self._check_guards(conn)
-            row = (await conn.execute(sa.select(*self._columns()).where(where))).first()
-        return None if row is None else self._entity(row)
 
     # ----------------------------------------------------------------------------------------------- writes
 
@@ -320,23 +233,31 @@ class SQLAdapter(SqlTransactions, SqlWrites):
                 for id in given:
                     if hash_key(id) in found:
                         raise EntityAlreadyExistsError(id)
+            returning = self.engine.dialect.insert_returning  # the stored row comes back with the INSERT
             ids: list[Any] = []
+            stored: list[dict[str, Any]] = []
             for id, values in prepared:
                 row = dict(values)
                 if id is not None:
                     row[info.id.column.key] = id
+                insert = info.table.insert().values(row)
                 try:
-                    result = await conn.execute(info.table.insert().values(row))
+                    result = await conn.execute(insert.returning(*self._columns()) if returning else insert)
                 except sa.exc.IntegrityError as exc:
                     raise self._translate(exc, id) from None
-                if id is None:
+                if returning:
+                    stored.append(self._entity(result.one()))
+                elif id is None:
                     id = result.inserted_primary_key[0] if result.inserted_primary_key else None
                 ids.append(id)
             if self.dialect == "postgresql" and info.id_generated and given:
                 await self._advance_sequence(conn)
-            stmt = sa.select(*self._columns()).where(self._where(In(self.id_key, tuple(ids))))
-            rows = {hash_key(r[0]): self._entity(r) for r in (await conn.execute(stmt)).all()}
-            inserted = [rows[hash_key(id)] for id in ids]
+            if returning:
+                inserted = stored
+            else:
+                stmt = sa.select(*self._columns()).where(self._where(In(self.id_key, tuple(ids))))
+                rows = {hash_key(r[0]): self._entity(r) for r in (await conn.execute(stmt)).all()}
+                inserted = [rows[hash_key(id)] for id in ids]
             await self._keys.file(conn, inserted, None)
         return inserted
 
@@ -363,6 +284,30 @@ class SQLAdapter(SqlTransactions, SqlWrites):
                 await self._update_in(conn, None, update, info.order == order)
             row = (await conn.execute(sa.select(*self._columns()).where(info.order == order))).first()
         return None if row is None else self._entity(row)
+
+    async def _update_by_id(self, id: Any, update: Update) -> dict[str, Any] | None:
+        """Outside ``transaction()``, with a unique id and an update of whole columns: one ``UPDATE … RETURNING``
+        (a ``NULL`` left by ``$inc`` is refused and rolled back); else ``find_one_and_update`` by id."""
+        if not update or self._tx.current() is not None or not self._table_info().id_unique:
+            return await super()._update_by_id(id, update)
+        if not self.engine.dialect.update_returning:
+            return await super()._update_by_id(id, update)
+        parsed, values = self._plain_update(update)
+        if values is None or self._keys.touched_by(parsed.paths):  # JSON paths, declared unique fields: row locks
+            return await super()._update_by_id(id, update)
+        ok, value = self._compiler_().id_literal(id)
+        if not ok:
+            return None
+        stmt = self.table.update().where(self._compiler_().id_equals("dbm_key")).values(values)
+        async with self._connection(id) as conn:
+            row = (await conn.execute(stmt.returning(*self._columns()), {"dbm_key": value})).first()
+            if row is None:
+                return None
+            entity = self._entity(row)
+            for path, _ in parsed.inc:
+                if entity[path] is None:  # raised inside the block: the update rolls back
+                    raise null_inc_error(path)
+        return entity
 
     async def _remove_many(self, filter: Node) -> int:
         where = self._where(filter)
@@ -400,10 +345,3 @@ def _capabilities(dialect: str) -> AdapterCapabilities:
         return replace(FULL, unique_null_is_value=False)
     return replace(FULL, paths_through_arrays=False, unique_null_is_value=False)
 
-
-def _register_sqlite_functions(engine: AsyncEngine) -> None:
-    sync = engine.sync_engine
-    if getattr(sync, "_dbm_functions", False):
-        return
-    event.listen(sync, "connect", lambda dbapi_connection, _record: register(dbapi_connection))
-    sync._dbm_functions = True  # type: ignore[attr-defined]

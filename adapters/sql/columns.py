@@ -20,15 +20,17 @@ On a typed (non-JSON) column ``NULL`` is the value ``None``: the key is always p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..errors import query_error
-from .types import AnyId
+from .types import AnyId, decode_json
 
-__all__ = ["Field", "TableInfo", "column_kind"]
+__all__ = ["Field", "TableInfo", "column_kind", "json_text"]
 
 
 def column_kind(column: sa.Column[Any]) -> str:
@@ -91,6 +93,37 @@ class TableInfo:
             self.fields[key] = Field(key, column, column_kind(column))
         self.data_fields = [f for k, f in self.fields.items() if k != id_key]
         self.order: sa.Column[Any] = self.seq if self.seq is not None else id_col
+        self.id_key = id_key
+        keys = [list(table.primary_key.columns), *(list(i.columns) for i in table.indexes if i.unique)]
+        keys += [list(c.columns) for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+        # a lookup by id is one index hit of at most one row, by plain equality (JSON ids compile otherwise)
+        self.id_unique = (bool(id_col.unique) or [id_col] in keys) and self.id.kind in ("anyid", "number", "string")
+        self._selected: dict[str, list[sa.ColumnElement[Any]]] = {}
+
+    def selected(self, dialect: str) -> list[sa.ColumnElement[Any]]:
+        """What reads select: the id column, then each data column (a JSON one as its text, labelled with its
+        key); built once per dialect, so statements reuse the same elements. ``entity`` decodes the rows."""
+        cols = self._selected.get(dialect)
+        if cols is None:
+            cols = [self.id.column]
+            for f in self.data_fields:
+                cols.append(json_text(f.column, dialect).label(f.key) if f.kind == "json" else f.column)
+            self._selected[dialect] = cols
+        return cols
+
+    def entity(self, row: Sequence[Any]) -> dict[str, Any]:
+        """The entity of a row of ``selected``: JSON text decoded (SQL ``NULL``: the key is missing), ``Numeric``
+        as ``float``, the id under ``id_key``."""
+        out: dict[str, Any] = {self.id_key: row[0]}
+        for f, value in zip(self.data_fields, row[1:]):
+            if f.kind == "json":
+                if value is not None:
+                    out[f.key] = decode_json(value)
+            elif isinstance(value, Decimal):
+                out[f.key] = float(value)
+            else:
+                out[f.key] = value
+        return out
 
     def field(self, path: str, where: str, kind: str = "query") -> tuple[Field, str]:
         """The field a dotted path starts in, and the rest of the path (``""`` for the column itself); an unknown
@@ -100,3 +133,10 @@ class TableInfo:
         if found is None:
             raise query_error(where, f"unknown field '{head}'", path, kind)
         return found, rest
+
+
+def json_text(column: sa.Column[Any], dialect: str) -> sa.ColumnElement[Any]:
+    """A JSON column read as its text (``NULL`` stays ``NULL``: missing), decoded by ``types.decode_json``."""
+    if dialect == "postgresql":
+        return sa.cast(column, sa.Text())
+    return sa.type_coerce(column, sa.Text())

@@ -183,10 +183,31 @@ class SqlCompiler(QueryCompiler[Clause]):
         ok, bound = self._literal(field, value)
         if not ok:
             return sa.false()
-        return sa.and_(column.is_not(None), self._target(field) == sa.literal(bound, self._bind_type(field)))
+        return self._equals(field, sa.literal(bound, self._bind_type(field)))
+
+    def _equals(self, field: Field, bound: ColumnElement[Any]) -> Clause:
+        """``field = bound`` under the binary collation. On a server a string column is also compared under its own
+        collation, which any byte-equal value satisfies too: that term lets the column's index find the rows (an
+        index does not serve a comparison under another collation)."""
+        clause = sa.and_(field.column.is_not(None), self._target(field) == bound)
+        return sa.and_(field.column == bound, clause) if field.kind == "string" and not self.sqlite else clause
 
     def _bind_type(self, field: Field) -> Any:
         return sa.String() if field.kind in ("anyid", "string") else field.column.type
+
+    def id_equals(self, name: str) -> Clause:
+        """The clause of ``Compare(id, "eq", v)`` with ``v`` bound at execution to the parameter ``name``, whose
+        value is ``id_literal(v)[1]`` (the SQLite reader runs it without compiling a tree per call)."""
+        field = self.info.id
+        return self._equals(field, sa.bindparam(name, type_=self._bind_type(field)))
+
+    def id_literal(self, value: Any) -> tuple[bool, Any]:
+        """``(True, bound value)`` for an id value some row can have, else ``(False, None)``: nothing matches (an
+        integer key holds 64 bits on every engine: a larger number is no key, not a driver error)."""
+        ok, bound = (False, None) if value is None else self._literal(self.info.id, value)
+        if ok and type(bound) is int and isinstance(self.info.id.column.type, sa.Integer):
+            return (-(2**63) <= bound < 2**63, bound)
+        return ok, bound
 
     def _compare(self, node: Compare, field: Field) -> Clause:
         """``eq``/``ne``/ranges on a typed column."""

@@ -24,13 +24,15 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Engine, event
+
 from ..memory_eval import compile_filter
 from ..query_regex import literal_matcher, regex_matcher
 from ..query_tree import Compare, Exists, In, Node, Regex, split_path
 from ..query_values import MISSING, path_sort_key, resolve, sort_key
 from .types import decode_json, encode_value, sort_bytes
 
-__all__ = ["encode_leaf", "register"]
+__all__ = ["encode_leaf", "register", "register_on_engine"]
 
 
 def encode_leaf(column: str, node: Node) -> str:
@@ -128,3 +130,11 @@ def register(dbapi_connection: Any) -> None:
     create("dbm_contains", 2, dbm_contains, deterministic=True)
     create("dbm_regex", 3, dbm_regex, deterministic=True)
     create("dbm_sortkey", 3, dbm_sortkey, deterministic=True)
+
+
+def register_on_engine(engine: Engine) -> None:
+    """Register the functions on every connection the engine opens (once per engine)."""
+    if getattr(engine, "_dbm_functions", False):
+        return
+    event.listen(engine, "connect", lambda dbapi_connection, _record: register(dbapi_connection))
+    engine._dbm_functions = True  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ from .columns import Field, TableInfo
 from .types import decode_json, encode_id, encode_value
 from .unique import UniqueKeys
 
-__all__ = ["MARIADB_JSON_DEPTH", "SqlWrites"]
+__all__ = ["MARIADB_JSON_DEPTH", "SqlWrites", "null_inc_error"]
 
 MARIADB_JSON_DEPTH = 31  # JSON_VALID refuses 32 nested objects/arrays: deeper values are a 422 on MariaDB
 
@@ -197,35 +197,45 @@ class SqlWrites(BaseAdapter):
             return int(
                 (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
             )
-        if any(path.split(".", 1)[0] not in info.fields for path in update.unset):  # nothing to remove there
-            update = replace(update, unset=tuple(p for p in update.unset if p.split(".", 1)[0] in info.fields))
-        self._check_update_fields(update)
+        update, values = self._plain_update(update)
         if not update:
             return int(
                 (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
             )
-        if self._is_simple(update) and not self._keys.touched_by(update.paths):
-            values: dict[str, Any] = {}
-            for path, value in update.set:
-                f = info.fields[path]
-                values[f.column.key] = self._column_value(f, value, f"$set.{path}", "update")
-                if f.kind == "json" and value is None:
-                    values[f.column.key] = sa.JSON.NULL
-            for path in update.unset:
-                values[info.fields[path].column.key] = sa.null()
-            for path, amount in update.inc:
+        if values is not None and not self._keys.touched_by(update.paths):
+            for path, _ in update.inc:
                 column = info.fields[path].column
                 null = await conn.execute(
                     sa.select(sa.literal(1)).select_from(info.table).where(where, column.is_(None)).limit(1)
                 )
                 if null.first() is not None:
-                    raise query_error(
-                        f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", "None", "update"
-                    )
-                values[column.key] = column + amount
+                    raise null_inc_error(path)
             result = await conn.execute(info.table.update().where(where).values(values))
             return int(result.rowcount)
         return await self._update_rows(conn, where, update)
+
+    def _plain_update(self, update: Update) -> tuple[Update, dict[str, Any] | None]:
+        """The update checked against the table (422), without ``$unset`` of absent columns (nothing to remove
+        there), and the ``SET`` values of one ``UPDATE`` (``$inc`` as ``col + n``, whose ``NULL`` the caller must
+        refuse with ``null_inc_error``) when it assigns whole columns; ``None`` when it reaches into JSON values."""
+        info = self._table_info()
+        if any(path.split(".", 1)[0] not in info.fields for path in update.unset):  # nothing to remove there
+            update = replace(update, unset=tuple(p for p in update.unset if p.split(".", 1)[0] in info.fields))
+        self._check_update_fields(update)
+        if not update or not self._is_simple(update):
+            return update, None
+        values: dict[str, Any] = {}
+        for path, value in update.set:
+            f = info.fields[path]
+            values[f.column.key] = self._column_value(f, value, f"$set.{path}", "update")
+            if f.kind == "json" and value is None:
+                values[f.column.key] = sa.JSON.NULL
+        for path in update.unset:
+            values[info.fields[path].column.key] = sa.null()
+        for path, amount in update.inc:
+            column = info.fields[path].column
+            values[column.key] = column + amount
+        return update, values
 
     async def _update_rows(self, conn: AsyncConnection, where: sa.ColumnElement[bool], update: Update) -> int:
         """Read-modify-write of the matched rows (JSON paths, unique fields), under row locks, all validated before
@@ -251,3 +261,8 @@ class SqlWrites(BaseAdapter):
             await conn.execute(info.table.update().where(info.order == order).values(values))
         await self._keys.file(conn, news, update.paths)
         return len(changes)
+
+
+def null_inc_error(path: str) -> Exception:
+    """The 422 of ``$inc`` on a ``NULL`` column (``$inc`` of ``None`` fails everywhere)."""
+    return query_error(f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", "None", "update")

@@ -46,6 +46,8 @@ async def test_generated_integer_ids_and_round_trip(products: SQLAdapter) -> Non
     assert await products.find_by_id("abc") is None  # a malformed id for an integer key: not found, no driver error
     assert await products.find_by_id("04") is None and await products.find_by_id("4.0") is None
     assert await products.find_by_id("99999999999999999999999") is None
+    assert await products.find_by_id("9999999999999999999") is None and await products.find_by_id(2**63) is None
+    assert await products.find_by_id(-(2**63) - 1) is None and await products.find_by_id(1e19) is None
     assert await products.find_by_ids([6, 1, 99]) == [stored[5], stored[0]]
 
 
@@ -136,9 +138,12 @@ async def test_updates_are_single_statements_and_typed(products: SQLAdapter) -> 
         await products.update_by_id(1, {"$set": {"stock": "many"}})
     assert info.value.data[0]["field"] == "$set.stock"
     with pytest.raises(ValidationError) as info:
-        await products.update_by_id(3, {"$inc": {"stock": 1}})  # stock is NULL: not a number
+        await products.update_by_id(3, {"$inc": {"stock": 1}, "$set": {"name": "changed"}})  # stock is NULL
     assert info.value.data[0]["field"] == "$inc.stock"
     assert (await products.find_by_id(3))["stock"] is None
+    assert (await products.find_by_id(3))["name"] == "b "  # the whole update was refused (rolled back)
+    assert await products.update_by_id(99, {"$inc": {"stock": 1}}) is None
+    assert await products.update_by_id(2**63, {"$inc": {"stock": 1}}) is None  # no 64-bit key: nothing to update
 
 
 async def test_a_unique_clash_is_a_409_naming_the_field(products: SQLAdapter) -> None:
