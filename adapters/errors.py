@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from broker.errors import MoleculerClientError, MoleculerRetryableError, MoleculerServerError, ValidationError
 
@@ -67,46 +67,47 @@ class EntityAlreadyExistsError(MoleculerClientError):
         return cls(data.get("id"))
 
 
-class AdapterConnectionError(MoleculerRetryableError):
-    """The storage engine could not be reached or the connection was lost (503, retryable)."""
+class _AdapterFailure(MoleculerRetryableError):
+    """The adapter's own failures: ``data={"adapter": name}`` and a default message naming the adapter (the
+    subclass gives the status, the type and the message)."""
+
+    _status: ClassVar[int] = 503
+    _kind: ClassVar[str] = ""
+    _text: ClassVar[str] = ""
 
     def __init__(self, adapter: str = "", message: str | None = None):
-        text = message or f"The database of {adapter or 'the adapter'} is not reachable"
-        super().__init__(text, 503, "ADAPTER_CONNECTION_ERROR", {"adapter": adapter})
+        text = message or self._text.format(adapter or "the adapter")
+        super().__init__(text, self._status, self._kind, {"adapter": adapter})
 
     @classmethod
-    def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> AdapterConnectionError:
+    def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> _AdapterFailure:
         adapter = data.get("adapter", "") if isinstance(data, dict) else ""
         return cls(str(adapter), message or None)
 
 
-class AdapterConflictError(MoleculerRetryableError):
+class AdapterConnectionError(_AdapterFailure):
+    """The storage engine could not be reached or the connection was lost (503, retryable)."""
+
+    _kind = "ADAPTER_CONNECTION_ERROR"
+    _text = "The database of {} is not reachable"
+
+
+class AdapterConflictError(_AdapterFailure):
     """The database aborted the call in a conflict with concurrent ones (a deadlock, a serialization failure, a lock
     wait timeout): nothing of it was written, and it may simply be run again (503, retryable). Outside a
     ``transaction()`` the adapter retries such a call itself (``calls.engine_call``); inside one, the whole
     transaction was rolled back and only its caller can run it again."""
 
-    def __init__(self, adapter: str = "", message: str | None = None):
-        text = message or f"The database of {adapter or 'the adapter'} aborted the call in a conflict; retry it"
-        super().__init__(text, 503, "ADAPTER_CONFLICT", {"adapter": adapter})
-
-    @classmethod
-    def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> AdapterConflictError:
-        adapter = data.get("adapter", "") if isinstance(data, dict) else ""
-        return cls(str(adapter), message or None)
+    _kind = "ADAPTER_CONFLICT"
+    _text = "The database of {} aborted the call in a conflict; retry it"
 
 
-class AdapterError(MoleculerServerError):
+class AdapterError(_AdapterFailure, MoleculerServerError):
     """An unexpected engine failure (500); the message is generic so no internals travel to the caller."""
 
-    def __init__(self, adapter: str = "", message: str | None = None):
-        text = message or f"Internal storage error in {adapter or 'the adapter'}"
-        super().__init__(text, 500, "ADAPTER_ERROR", {"adapter": adapter})
-
-    @classmethod
-    def _from_fields(cls, message: str, code: int | None, type: str | None, data: Any) -> AdapterError:
-        adapter = data.get("adapter", "") if isinstance(data, dict) else ""
-        return cls(str(adapter), message or None)
+    _status = 500
+    _kind = "ADAPTER_ERROR"
+    _text = "Internal storage error in {}"
 
 
 def query_error(field: str, message: str, actual: Any = None, type: str = "query") -> ValidationError:
