@@ -219,10 +219,10 @@ class SqlCompiler:
             return sa.false()
         if not self.sqlite:
             raise self.unsupported(node, "regular expressions are only enabled on SQLite so far")
-        column: ColumnElement[Any] = field.column
-        if field.kind == "anyid":
-            return sa.false()  # ids are not searched by regex: mixed-type tags would leak
-        return sa.func.coalesce(sa.func.dbm_regex(column, node.pattern, node.flags), 0) == 1
+        if field.kind == "anyid":  # string ids by their text (the tag never reaches the pattern); integers never
+            is_string, text = _string_id_text(field.column)
+            return sa.and_(is_string, sa.func.coalesce(sa.func.dbm_regex(text, node.pattern, node.flags), 0) == 1)
+        return sa.func.coalesce(sa.func.dbm_regex(field.column, node.pattern, node.flags), 0) == 1
 
     def search(self, node: Search) -> Clause:
         """Case-insensitive substring over the fields (every string/JSON column but the id when none given)."""
@@ -247,9 +247,9 @@ class SqlCompiler:
                 clauses.append(sa.func.dbm_search(sa.type_coerce(field.column, sa.Text()), rest, needle) == 1)
             elif field.kind == "string" and not rest:
                 clauses.append(self._contains(field.column, needle))
-            elif field.kind == "anyid" and not rest:  # string ids (tag "s"): their text; integer ids never match
-                raw = sa.type_coerce(field.column, sa.String())
-                clauses.append(sa.and_(raw.like("s%"), self._contains(sa.func.substr(raw, 2), needle)))
+            elif field.kind == "anyid" and not rest:  # string ids: their text; integer ids never match
+                is_string, text = _string_id_text(field.column)
+                clauses.append(sa.and_(is_string, self._contains(text, needle)))
         return sa.or_(sa.false(), *clauses)
 
     def _contains(self, column: ColumnElement[Any], needle: str) -> Clause:
@@ -299,3 +299,9 @@ def _to_column_datetime(value: datetime, column: sa.Column[Any]) -> datetime:
     if getattr(column.type, "timezone", False):
         return aware
     return aware.astimezone(UTC).replace(tzinfo=None)
+
+
+def _string_id_text(column: ColumnElement[Any]) -> tuple[Clause, ColumnElement[Any]]:
+    """For an ``AnyId`` column: (the row holds a string id, that id's text without its ``"s"`` tag)."""
+    raw = sa.type_coerce(column, sa.String())
+    return raw.like("s%"), sa.func.substr(raw, 2)

@@ -19,9 +19,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from bson import ObjectId
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pymongo.errors import DocumentTooLarge, WriteError
 
 from adapters import BaseAdapter, MemoryAdapter, UnsupportedQueryError
+from adapters.mongo.ids import object_id_range
 from broker.errors import MoleculerError
 
 from .conftest import make
@@ -140,3 +144,28 @@ def test_a_document_past_16_mb_is_a_422_not_a_500(code: int) -> None:
     assert err.code == 422 and err.data[0]["field"] == "update" and "16 MB" in err.data[0]["message"]
     too_big = make().translate_error(DocumentTooLarge("BSON document too large (16777300 bytes)"))
     assert too_big.code == 422 and too_big.data[0]["field"] == "entity"
+
+
+def _matches(cond: dict[str, Any] | None, oid: ObjectId) -> bool:
+    if cond is None:
+        return False
+    if "$type" in cond:
+        return True
+    return oid >= cond["$gte"] if "$gte" in cond else oid < cond["$lt"]
+
+
+_HEXISH = st.text(alphabet=st.sampled_from("0123456789abcdefAFg/:`~\x00é"), max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(min_size=12, max_size=12), _HEXISH | st.sampled_from(["", "f" * 24, "f" * 25, "0" * 24, "g"]))
+def test_object_id_ranges_follow_the_hex_string_order(raw: bytes, text: str) -> None:
+    """``object_id_range(op, text)`` matches exactly the ObjectIds whose wire string is ``<op> text``."""
+    oid = ObjectId(raw)
+    hex_ = str(oid)
+    expected = {"gt": hex_ > text, "gte": hex_ >= text, "lt": hex_ < text, "lte": hex_ <= text}
+    for op, want in expected.items():
+        assert _matches(object_id_range(op, text), oid) is want, (op, text, hex_)
+    for near in (text[:24], hex_[:5] + text, hex_):  # strings next to the id, where an off-by-one would show
+        assert _matches(object_id_range("gte", near), oid) is (hex_ >= near)
+        assert _matches(object_id_range("gt", near), oid) is (hex_ > near)
