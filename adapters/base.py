@@ -67,7 +67,8 @@ from .calls import engine_call
 from .capabilities import FULL, AdapterCapabilities
 from .errors import AdapterConnectionError, AdapterError, UnsupportedQueryError, query_error
 from .indexes import IndexSpec, parse_indexes
-from .query import Compare, FindParams, In, Node, Update, parse_find_params, parse_query, parse_update
+from .query import Compare, FindParams, In, Node, Update, check_value, parse_find_params, parse_query, parse_update
+from .query_limits import check_shape
 from .query_values import hash_key
 from .transactions import Transaction, TransactionState
 
@@ -311,12 +312,17 @@ class BaseAdapter(ABC):
         return t is str or t is int or (t is float and not math.isnan(id))
 
     def _checked_entity(self, entity: Any, where: str) -> dict[str, Any]:
+        """A validated copy of an entity to store: an object whose id (if any) is a string or an integer and whose
+        values are storable (``check_value``: no sets, ``Decimal``, bytes, integers past 64 bits, lone surrogates,
+        ``$``/NUL field names...), nested at most ``MAX_DEPTH`` levels; a 422 naming the path."""
         if not isinstance(entity, Mapping):
             raise query_error(where, "an entity must be an object", repr(entity)[:80], "entity")
         id = entity.get(self.id_key)
         if id is not None and type(id) not in (str, int):
             raise query_error(f"{where}.{self.id_key}", "an id must be a string or an integer", repr(id)[:80], "entity")
-        return entity if type(entity) is dict else dict(entity)
+        check_shape(entity, where, "entity")
+        checked: dict[str, Any] = check_value(entity, where, "entity", stored=True)
+        return checked
 
     # --------------------------------------------------------------------------------------------- primitives
 

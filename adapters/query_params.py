@@ -29,7 +29,6 @@ from .query_tree import (
     parse_query,
     split_path,
 )
-from .query_values import copy_value
 
 __all__ = [
     "FindParams",
@@ -140,7 +139,8 @@ def parse_update(update: Any, id_key: str = "_id") -> Update:
     """Validate an update document. A dict without ``$`` keys means ``$set``; mixing both forms is an error.
 
     Paths may be dotted; two paths where one is the other's prefix conflict; ``id_key`` cannot be changed;
-    ``$inc`` needs numbers. ``$set`` values are copied, so the caller may reuse its dict.
+    ``$inc`` needs numbers. ``$set`` values must be storable (``check_value``: a 422 naming the path otherwise) and
+    are copied, so the caller may reuse its dict.
     """
     if not isinstance(update, Mapping):
         raise query_error("update", "the update must be an object", _repr(update), "update")
@@ -168,7 +168,7 @@ def parse_update(update: Any, id_key: str = "_id") -> Update:
             if split_path(path)[0] == id_key:
                 raise query_error(where, f"'{id_key}' cannot be changed: ids are immutable", path, "update")
             if op == "$set":
-                sets.append((path, copy_value(value)))
+                sets.append((path, check_value(value, where, "update", stored=True)))
             elif op == "$unset":
                 unsets.append(path)
             else:

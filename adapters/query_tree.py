@@ -143,13 +143,15 @@ def split_path(path: str) -> tuple[str, ...]:
 
 def check_path(path: Any, where: str, kind: str = "query") -> str:
     """A field path must be a non-empty dotted string whose segments are non-empty and do not start with ``$``;
-    at most ``MAX_PATH_LENGTH`` characters and ``MAX_DEPTH`` segments, valid Unicode (no lone surrogate)."""
+    at most ``MAX_PATH_LENGTH`` characters and ``MAX_DEPTH`` segments, valid Unicode (no lone surrogate) without
+    NUL."""
     if not isinstance(path, str) or not path:
         raise query_error(where or "query", "a field name must be a non-empty string", _short(path), kind)
     if len(path) > MAX_PATH_LENGTH:
         raise query_error(where, f"a field path is limited to {MAX_PATH_LENGTH} characters", _short(path), kind)
-    if not is_valid_unicode(path):
-        raise query_error(where, "a field path must be valid Unicode (no lone surrogate)", repr(path)[:80], kind)
+    if "\x00" in path or not is_valid_unicode(path):
+        message = "a field path must be valid Unicode without NUL (MongoDB's field names cannot hold one)"
+        raise query_error(where, message, repr(path)[:80], kind)
     if path.count(".") >= MAX_DEPTH:
         raise query_error(where, f"a field path is limited to {MAX_DEPTH} segments", _short(path), kind)
     for segment in path.split("."):
@@ -163,13 +165,17 @@ def check_path(path: Any, where: str, kind: str = "query") -> str:
 # ----------------------------------------------------------------------------------------------------- values
 
 
-def check_value(value: Any, field: str, kind: str = "query") -> Any:
-    """A validated copy of a literal operand: JSON-like data plus ``datetime`` (tuples become lists).
+def check_value(value: Any, field: str, kind: str = "query", *, stored: bool = False) -> Any:
+    """A validated copy of a literal operand, or (``stored``) of a value to store: JSON-like data plus ``datetime``
+    (tuples become lists).
 
-    Anything else (sets, bytes, ``Decimal``, plain ``date``, arbitrary objects, NaN, infinities, integers outside
-    64 bits, strings with a lone surrogate) has no portable meaning across adapters and is refused;
-    ``str``/``int``/``float`` subclasses (enums) are reduced to the base type. Callers bound the nesting first
-    (``query_limits.check_shape``): this walk is recursive.
+    Anything else (sets, bytes, ``Decimal``, plain ``date``, arbitrary objects, integers outside 64 bits, strings
+    with a lone surrogate; NaN and infinities in literals, not in stored values, which BSON holds and the sort
+    order ranks) has no portable meaning across adapters and is refused;
+    ``str``/``int``/``float`` subclasses (enums) are reduced to the base type. Object keys must be strings, valid
+    Unicode, without NUL (BSON keys are C strings) and not starting with ``$`` (an operator in a query, a name no
+    path can reach in stored data). The 422 names the path of the offending value (list items by index). Callers
+    bound the nesting first (``query_limits.check_shape``): this walk is recursive.
     """
     if value is None or value is True or value is False:
         return value
@@ -183,33 +189,40 @@ def check_value(value: Any, field: str, kind: str = "query") -> Any:
             raise query_error(field, "an integer must fit in 64 bits", _short_int(value), kind)
         return value
     if t is float:
-        if math.isnan(value) or math.isinf(value):
+        if not stored and (math.isnan(value) or math.isinf(value)):
             raise query_error(field, f"{value} is not a portable value", str(value), kind)
         return value
     if isinstance(value, bool):  # pragma: no cover - bool cannot be subclassed; kept for clarity
         return bool(value)
     if isinstance(value, str):
-        return check_value(str.__str__(value), field, kind)  # a str enum's value (str() gives "Color.RED")
+        return check_value(str.__str__(value), field, kind, stored=stored)  # a str enum's value, not "Color.RED"
     if isinstance(value, int):
-        return check_value(int(value), field, kind)
+        return check_value(int(value), field, kind, stored=stored)
     if isinstance(value, float):
-        return check_value(float(value), field, kind)
+        return check_value(float(value), field, kind, stored=stored)
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
-        raise query_error(field, "a date without a time is not portable; use a datetime", value, kind)
+        raise query_error(field, "a date without a time is not portable; use a datetime", _short(value), kind)
     if isinstance(value, list | tuple):
-        return [check_value(item, field, kind) for item in value]
+        return [check_value(item, f"{field}.{i}", kind, stored=stored) for i, item in enumerate(value)]
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise query_error(field, "object keys must be strings", key, kind)
+                raise query_error(field, "object keys must be strings", _short(key), kind)
+            where = f"{field}.{key}" if field else str(key)
             if key.startswith("$"):
-                raise query_error(f"{field}.{key}", f"unexpected operator '{key}' inside a literal value", key, kind)
-            out[key] = check_value(item, f"{field}.{key}", kind)
+                message = f"a field name cannot start with '$' ('{key}')"
+                if not stored:
+                    message = f"unexpected operator '{key}' inside a literal value"
+                raise query_error(where, message, key, kind)
+            if "\x00" in key or not is_valid_unicode(key):
+                where = f"{field}.{_escaped(key)}" if field else _escaped(key)
+                raise query_error(where, "a field name must be valid Unicode without NUL", repr(key)[:80], kind)
+            out[key] = check_value(item, where, kind, stored=stored)
         return out
-    raise query_error(field, f"a value of type {type(value).__name__} is not supported", repr(value), kind)
+    raise query_error(field, f"a value of type {type(value).__name__} is not supported", _short(value), kind)
 
 
 # ----------------------------------------------------------------------------------------------------- parser
@@ -383,6 +396,12 @@ def regex_flags(flags: str) -> int:
 def _short_int(value: int) -> str:
     """A huge integer for an error entry, without converting all its digits (Python limits that)."""
     return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+
+
+def _escaped(text: str) -> str:
+    """``text`` with NUL, lone surrogates and other non-printable or non-ASCII characters as ``\\x..`` escapes (an
+    error may name a field whose name cannot be sent as it is)."""
+    return text[:80].encode("unicode_escape").decode("ascii")
 
 
 def _short(value: Any) -> Any:

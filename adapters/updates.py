@@ -10,13 +10,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from broker.errors import ValidationError
+
 from .errors import query_error
 from .query_limits import INT64_MAX, INT64_MIN
 from .query_params import Update
 from .query_tree import split_path
 from .query_values import MISSING, copy_value
 
-__all__ = ["apply_update"]
+__all__ = ["apply_update", "inc_sum", "not_a_number", "not_an_object"]
 
 _NUMBERS = (int, float)
 
@@ -43,14 +45,25 @@ def apply_update(doc: dict[str, Any], update: Update) -> dict[str, Any]:
         if current is MISSING:
             parent[last] = amount  # type: ignore[index]
         elif type(current) in _NUMBERS:
-            parent[last] = _sum(current, amount, path)  # type: ignore[index]
+            parent[last] = inc_sum(current, amount, path)  # type: ignore[index]
         else:
-            message = f"cannot $inc the non-numeric value at '{path}'"
-            raise query_error(f"$inc.{path}", message, _kind(current), "update")
+            raise not_a_number(path, current)
     return new
 
 
-def _sum(current: int | float, amount: int | float, path: str) -> int | float:
+def not_a_number(path: str, stored: Any) -> ValidationError:
+    """The 422 of an ``$inc`` at ``path`` meeting the ``stored`` non-number (named by its type only)."""
+    return query_error(f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", _kind(stored), "update")
+
+
+def not_an_object(op: str, path: str, segment: str, stored: Any) -> ValidationError:
+    """The 422 of a ``$set``/``$inc`` (``op``) at ``path`` whose ``segment`` holds the ``stored`` non-object (a
+    list too: update paths never index into arrays)."""
+    message = f"cannot create '{path}': '{segment}' holds a {type(stored).__name__}, not an object"
+    return query_error(f"{op}.{path}", message, _kind(stored), "update")
+
+
+def inc_sum(current: int | float, amount: int | float, path: str) -> int | float:
     """``current + amount`` for ``$inc``: an integer result beyond 64 bits is a 422 (MongoDB refuses the overflow
     too, SQL's BIGINT as well); a float result that overflows to an infinity is a 422 too (MongoDB would store
     ``Infinity``; no adapter here stores non-finite numbers, which JSON cannot carry)."""
@@ -86,11 +99,6 @@ def _parent(doc: dict[str, Any], path: str, owned: set[int], op: str | None) -> 
         elif op is None:
             return None, parts[-1]
         else:
-            raise query_error(
-                f"{op}.{path}",
-                f"cannot create '{path}': '{segment}' holds a {type(child).__name__}, not an object",
-                _kind(child),
-                "update",
-            )
+            raise not_an_object(op, path, segment, child)
         current = child
     return current, parts[-1]

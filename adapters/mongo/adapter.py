@@ -47,13 +47,12 @@ from ..capabilities import FULL, AdapterCapabilities
 from ..errors import EntityAlreadyExistsError, query_error
 from ..indexes import parse_indexes
 from ..query import FindParams, MatchAll, Node, Update
-from ..query_tree import split_path
 from ..query_values import hash_key
 from ..transactions import Transaction
 from .compiler import Filter, MongoCompiler
 from .errors import translate
 from .ids import decode_id, encode_id, to_wire
-from .inc_bounds import inc_overflow_filter
+from .update_checks import check_update, update_document
 
 __all__ = ["MongoAdapter", "MongoTransaction"]
 
@@ -275,7 +274,7 @@ class MongoAdapter(BaseAdapter):
         if not session and self._touches_unique(update):  # MongoDB stops at a clash, after earlier writes
             before = await self._collection.find(flt).to_list(None)
         try:
-            result = await self._collection.update_many(flt, _update_doc(update), **session)
+            result = await self._collection.update_many(flt, update_document(update), **session)
         except (DuplicateKeyError, WriteError):
             if before:  # all or nothing: put the matched entities back as they were
                 for doc in before:
@@ -298,7 +297,7 @@ class MongoAdapter(BaseAdapter):
         else:
             await self._check_update(flt, update)
             doc = await self._collection.find_one_and_update(
-                flt, _update_doc(update), return_document=ReturnDocument.AFTER, **self._session()
+                flt, update_document(update), return_document=ReturnDocument.AFTER, **self._session()
             )
         return None if doc is None else to_wire(doc)
 
@@ -308,7 +307,7 @@ class MongoAdapter(BaseAdapter):
         for flt in self._id_filters(id):
             await self._check_update(flt, update)
             doc = await self._collection.find_one_and_update(
-                flt, _update_doc(update), return_document=ReturnDocument.AFTER, **self._session()
+                flt, update_document(update), return_document=ReturnDocument.AFTER, **self._session()
             )
             if doc is not None:
                 return to_wire(doc)
@@ -334,27 +333,9 @@ class MongoAdapter(BaseAdapter):
         return int(result.deleted_count)
 
     async def _check_update(self, flt: Filter, update: Update) -> None:
-        """The memory adapter's 422s before anything is written: ``$inc`` on a stored non-number or beyond the
-        number range (``inc_bounds.py``), or a path through a stored non-object. (The server refuses most of these
-        too, but possibly after writing other matches.)"""
-        session = self._session()
-        for path, amount in update.inc:
-            bad = {path: {"$exists": True, "$not": {"$type": "number"}}}
-            if await self._collection.count_documents({"$and": [flt, bad]}, limit=1, **session):
-                raise query_error(f"$inc.{path}", f"cannot $inc the non-numeric value at '{path}'", None, "update")
-            overflow = inc_overflow_filter(path, amount)
-            if overflow and await self._collection.count_documents({"$and": [flt, overflow]}, limit=1, **session):
-                message = f"$inc overflows the number range at '{path}'"
-                raise query_error(f"$inc.{path}", message, repr(amount), "update")
-        for op, path in [("$set", p) for p, _ in update.set] + [("$inc", p) for p, _ in update.inc]:
-            parts = split_path(path)
-            for i in range(1, len(parts)):
-                prefix = ".".join(parts[:i])
-                bad = {prefix: {"$exists": True, "$not": {"$type": "object"}}}
-                if await self._collection.count_documents({"$and": [flt, bad]}, limit=1, **session):
-                    raise query_error(
-                        f"{op}.{path}", f"cannot create '{path}': '{parts[i - 1]}' is not an object", None, "update"
-                    )
+        """The memory adapter's 422s (and a 400 where MongoDB would mean another thing) before anything is written:
+        ``update_checks.py``. (The server refuses some of these too, but possibly after writing other matches.)"""
+        await check_update(self._collection, flt, update, self._session(), self.adapter_name)
 
     # ------------------------------------------------------------------------------------------- transactions
 
@@ -382,18 +363,6 @@ class MongoAdapter(BaseAdapter):
             await _maybe_await(tx.session.abort_transaction())
         finally:
             await _maybe_await(tx.session.end_session())
-
-
-def _update_doc(update: Update) -> dict[str, Any]:
-    """The MongoDB update document of a validated ``Update``."""
-    doc: dict[str, Any] = {}
-    if update.set:
-        doc["$set"] = dict(update.set)
-    if update.unset:
-        doc["$unset"] = dict.fromkeys(update.unset, "")
-    if update.inc:
-        doc["$inc"] = dict(update.inc)
-    return doc
 
 
 async def _maybe_await(value: Any) -> Any:

@@ -12,14 +12,19 @@ compiler renders an equivalent filter instead of passing the operator through:
   ``UnsupportedQueryError`` rather than given a different meaning.
 * A canonical ObjectId string (24 lowercase hex digits) in an equality, ``$ne``, ``$in`` or ``$nin`` matches the
   string and the ``ObjectId`` (``ids.query_values``), on any field: ids we converted, and references other
-  applications wrote, are both found by their wire form.
+  applications wrote, are both found by their wire form. A range with a string literal also matches the
+  ``ObjectId``s whose hex string is in range (``ids.object_id_range``): ``{"_id": {"$gt": last_id}}`` pages.
 * ``search``: a case-insensitive, regex-escaped ``$regex`` over each of ``searchFields`` (excluded paths dropped);
   a search without fields is refused (MongoDB's ``$text`` is another thing: capability ``search_without_fields``).
 * ``$regex`` is passed with its ``$options``; the portable syntax (``adapters/query_regex.py``) means the same in
   PCRE except for the few Unicode details listed in ``docs/mongo-adapter.md``.
 
-Only the operators above are ever emitted: ``$where``, ``$expr``, ``$function``... are refused by the parser
-before a tree exists, and the compiler has no way to produce them.
+* ``$regex``/``search`` on the id also match an ``ObjectId`` id by its hex string (the wire form), through one
+  fixed ``$expr`` (``$regexMatch`` over ``$toString`` of ``_id``, only for ``ObjectId`` ids).
+
+Only the operators above are ever emitted: ``$where``, ``$expr``, ``$function``... in a query are refused by the
+parser before a tree exists; the one ``$expr`` the compiler writes has a fixed shape whose only inputs are a
+validated pattern and its options.
 """
 
 from __future__ import annotations
@@ -30,11 +35,14 @@ from typing import Any
 
 from ..compiler import QueryCompiler
 from ..query_tree import And, Compare, Exists, In, MatchAll, Node, Not, Or, Regex, Search
-from .ids import query_values
+from .ids import object_id_range, query_values
 
 __all__ = ["MAX_VARIANTS", "Filter", "MongoCompiler"]
 
 Filter = dict[str, Any]
+
+ID_KEY = "_id"
+"""The storage key of ids (``BaseAdapter.id_key``)."""
 
 MAX_VARIANTS = 120
 """The most key orders an equality literal may expand into (a 5-key object has 120)."""
@@ -62,7 +70,9 @@ class MongoCompiler(QueryCompiler[Filter]):
                     return {node.path: value}  # implicit equality: the same match, and mongomock's fast form
                 return {node.path: {f"${op}": value}}
             return {node.path: {"$in" if op == "eq" else "$nin": values}}
-        return {node.path: {f"${op}": node.value}}
+        cond = {node.path: {f"${op}": node.value}}
+        extra = object_id_range(op, node.value) if type(node.value) is str else None
+        return cond if extra is None else {"$or": [cond, {node.path: extra}]}
 
     def in_(self, node: In) -> Filter:
         values: list[Any] = []
@@ -78,10 +88,7 @@ class MongoCompiler(QueryCompiler[Filter]):
     def regex(self, node: Regex) -> Filter:
         if "\x00" in node.pattern:
             raise self.unsupported(node, "MongoDB refuses a NUL character in a pattern (write it as \\x00)")
-        cond: Filter = {"$regex": node.pattern}
-        if node.flags:
-            cond["$options"] = node.flags
-        return {node.path: cond}
+        return _regex(node.path, node.pattern, node.flags)
 
     def search(self, node: Search) -> Filter:
         if not node.fields:
@@ -90,8 +97,7 @@ class MongoCompiler(QueryCompiler[Filter]):
         if not fields:
             return dict(_NOTHING)
         escaped = re.escape(node.text).replace("\x00", "\\x00")  # MongoDB refuses a NUL byte in a pattern
-        cond = {"$regex": escaped, "$options": "i"}
-        clauses = [{field: dict(cond)} for field in fields]
+        clauses = [_regex(field, escaped, "i") for field in fields]
         return clauses[0] if len(clauses) == 1 else {"$or": clauses}
 
     def and_(self, node: And) -> Filter:
@@ -115,6 +121,22 @@ class MongoCompiler(QueryCompiler[Filter]):
             except _TooMany:
                 raise self.unsupported(node, "too many key orders of embedded documents to match") from None
         return query_values(value)
+
+
+def _regex(path: str, pattern: str, flags: str) -> Filter:
+    """``$regex`` on ``path``; on the id, also over the hex string of an ``ObjectId`` id (``$regex`` never matches an
+    ``ObjectId``, while the wire form of the id is that string). The id is never an array, so ``$toString`` is
+    safe there; ``pattern`` and ``flags`` are the parser's, validated."""
+    cond: Filter = {"$regex": pattern}
+    if flags:
+        cond["$options"] = flags
+    if path != ID_KEY:
+        return {path: cond}
+    match: Filter = {"input": {"$toString": "$" + ID_KEY}, "regex": pattern}
+    if flags:
+        match["options"] = flags
+    on_object_id = {"$and": [{ID_KEY: {"$type": "objectId"}}, {"$expr": {"$regexMatch": match}}]}
+    return {"$or": [{path: cond}, on_object_id]}
 
 
 def _orders(value: Any) -> list[Any]:

@@ -10,7 +10,8 @@ PyMongo exception                                      typed error
 ``NetworkTimeout``, ``ServerSelectionTimeoutError``)    reconnects by itself on the next call once the server is
 ``ExecutionTimeout``, ``WTimeoutError``                back)
 ``OperationFailure`` 14 / 28 (``$inc`` on a            ``ValidationError`` 422 naming the update path
-non-number, a path through a non-object)
+non-number, a path through a non-object), 10334 /
+17419 / 17420 (a document past 16 MB)
 anything else                                          ``AdapterError`` 500 (generic message; original kept)
 =====================================================  ===========================================================
 
@@ -44,7 +45,14 @@ __all__ = ["duplicate_key_error", "translate"]
 
 _DUPLICATE = 11000
 _INDEX_NAME = re.compile(r"index: (\S+)")
-_BAD_UPDATE = {14: "cannot apply the update to a value of this type", 28: "the path runs through a non-object"}
+_TOO_LARGE = "the document would exceed MongoDB's 16 MB limit"
+_BAD_UPDATE = {
+    14: "cannot apply the update to a value of this type",
+    28: "the path runs through a non-object",
+    10334: _TOO_LARGE,  # BSONObjectTooLarge (recent servers)
+    17419: _TOO_LARGE,  # "Resulting document after update is larger than 16777216" (older servers)
+    17420: _TOO_LARGE,
+}
 
 
 def translate(exc: Exception, adapter: str, indexes: Iterable[IndexSpec]) -> MoleculerError | None:

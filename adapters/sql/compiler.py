@@ -249,10 +249,9 @@ class SqlCompiler(QueryCompiler[Clause]):
         if field.kind in ("number", "bool", "datetime"):
             return sa.false()
         column: ColumnElement[Any] = field.column
-        if field.kind == "anyid":  # a string id is stored as "s" + the id (integer ids as "i...": never strings)
-            tagged = sa.type_coerce(column, sa.String())
-            text: ColumnElement[Any] = sa.func.substr(tagged, 2)
-            is_string = tagged.startswith("s")
+        text: ColumnElement[Any]
+        if field.kind == "anyid":  # string ids by their text (the tag never reaches the pattern); integers never
+            is_string, text = _string_id_text(column)
         elif field.kind == "string" or self.sqlite:
             text, is_string = column, column.is_not(None)
         else:
@@ -292,9 +291,9 @@ class SqlCompiler(QueryCompiler[Clause]):
                 clauses.append(sa.func.dbm_search(sa.type_coerce(field.column, sa.Text()), rest, needle) == 1)
             elif field.kind == "string" and not rest:
                 clauses.append(self._contains(field.column, needle))
-            elif field.kind == "anyid" and not rest:  # string ids (tag "s"): their text; integer ids never match
-                raw = sa.type_coerce(field.column, sa.String())
-                clauses.append(sa.and_(raw.like("s%"), self._contains(sa.func.substr(raw, 2), needle)))
+            elif field.kind == "anyid" and not rest:  # string ids: their text; integer ids never match
+                is_string, text = _string_id_text(field.column)
+                clauses.append(sa.and_(is_string, self._contains(text, needle)))
         return sa.or_(sa.false(), *clauses)
 
     def _contains(self, column: ColumnElement[Any], needle: str) -> Clause:
@@ -344,3 +343,9 @@ def _to_column_datetime(value: datetime, column: sa.Column[Any]) -> datetime:
     if getattr(column.type, "timezone", False):
         return aware
     return aware.astimezone(UTC).replace(tzinfo=None)
+
+
+def _string_id_text(column: ColumnElement[Any]) -> tuple[Clause, ColumnElement[Any]]:
+    """For an ``AnyId`` column: (the row holds a string id, that id's text without its ``"s"`` tag)."""
+    raw = sa.type_coerce(column, sa.String())
+    return raw.like("s%"), sa.func.substr(raw, 2)

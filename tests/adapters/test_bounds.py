@@ -67,7 +67,7 @@ def test_the_depth_bound_is_mongodbs() -> None:
         ({"a": {"$in": [1, 10**5000]}}, "a.$in.1"),
         ({"a": math.inf}, "a"),
         ({"a": {"$lt": -math.inf}}, "a.$lt"),
-        ({"a": [math.nan]}, "a"),
+        ({"a": [math.nan]}, "a.0"),
         ({"a": {"$in": list(range(MAX_IN_VALUES + 1))}}, "a.$in"),
         ({"a\ud800": 1}, "a\ud800"),
         ({"a": "x\udfff"}, "a"),

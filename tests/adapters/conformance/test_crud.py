@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from adapters import BaseAdapter, EntityAlreadyExistsError
 from broker.errors import ValidationError
 
 from ..conftest import ids
-from .conftest import ALL_IDS, SEED
+from .conftest import ALL_IDS, SEED, expect_supported
 
 # ----------------------------------------------------------------------------------------------------- inserts
 
@@ -231,3 +233,29 @@ async def test_tuples_are_stored_as_lists(adapter: BaseAdapter) -> None:
     await adapter.insert({"_id": 1, "pair": (1, 2)})
     assert await adapter.find_by_id(1) == {"_id": 1, "pair": [1, 2]}
     assert ids(await adapter.find({"query": {"pair": [1, 2]}})) == [1]
+
+
+async def test_generated_ids_page_by_range(adapter: BaseAdapter) -> None:
+    """Keyset paging over generated ids: ``{"_id": {"$gt": last}}`` in ``_id`` order walks every entity once (on
+    MongoDB the ids are ObjectIds compared with a string: issue 9's attack found it matched nothing there)."""
+    await adapter.insert_many([{"n": i} for i in range(5)])
+    seen: list[Any] = []
+    query: dict[str, Any] = {}
+    while page := await adapter.find({"query": query, "sort": "_id", "limit": 2}):
+        seen += ids(page)
+        query = {"_id": {"$gt": seen[-1]}}
+    assert seen == sorted(ids(await adapter.find())) and len(set(seen)) == 5
+    assert await adapter.count({"query": {"_id": {"$lte": seen[2]}}}) == 3
+    assert await adapter.count({"query": {"_id": {"$lt": seen[0], "$gte": ""}}}) == 0
+
+
+async def test_generated_ids_are_found_by_search_and_regex(adapter: BaseAdapter) -> None:
+    """A generated id is searched as its wire string (on MongoDB an ObjectId, which ``$regex`` alone never
+    matches: issue 9's attack)."""
+    created = await adapter.insert_many([{"n": i} for i in range(3)])
+    id = created[1]["_id"]
+    found = await adapter.find({"search": id[-10:], "searchFields": ["_id"]})
+    assert ids(found) == [id]
+    with expect_supported(adapter, "regex"):
+        assert ids(await adapter.find({"query": {"_id": {"$regex": f"^{id}$"}}})) == [id]
+        assert await adapter.count({"query": {"$not": {"_id": {"$regex": id}}}}) == 2

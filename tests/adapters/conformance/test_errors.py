@@ -37,6 +37,8 @@ BAD_QUERIES: list[tuple[str, Any, str]] = [
     ("empty-field-name", {"": 1}, ""),
     ("empty-path-segment", {"address..city": 1}, "address..city"),
     ("dollar-path-segment", {"address.$city": 1}, "address.$city"),
+    ("nul-in-path", {"address.ci\x00ty": 1}, "address.ci\x00ty"),  # MongoDB's field names cannot hold a NUL
+    ("nul-in-literal-key", {"address": {"ci\x00ty": "Paris"}}, "address.ci\\x00ty"),
     ("unsupported-value-type", {"price": {1, 2}}, "price"),
     ("nan", {"price": float("nan")}, "price"),
     ("operator-inside-literal", {"address": {"city": {"$eq": 1}, "zip": 1}}, "address"),

@@ -140,6 +140,8 @@ BAD_UPDATES: list[tuple[str, Any, str]] = [
     ("same-path-twice", {"$set": {"qty": 1}, "$inc": {"qty": 1}}, "qty"),
     ("empty-segment", {"$set": {"a..b": 1}}, "$set.a..b"),
     ("dollar-segment", {"$set": {"a.$x": 1}}, "$set.a.$x"),
+    ("nul-in-path", {"$set": {"a\x00b": 1}}, "$set.a\x00b"),
+    ("nul-in-unset-path", {"$unset": {"a\x00b": ""}}, "$unset.a\x00b"),
     ("not-a-dict", ["qty", 1], "update"),
 ]
 
