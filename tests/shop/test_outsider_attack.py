@@ -1,0 +1,131 @@
+"""A hostile client against the whole shop, in process: the broker with every service and the gateway's ASGI app,
+driven over HTTP by httpx (``ASGITransport``), on memory storage. Each test is a fault an outsider found (issue 11)
+and asserts the answer (status, JSON body) and the state behind it (nothing written by a refused request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from shop.app import Shop, build
+from shop.config import ShopConfig
+
+ADMIN = {"email": "boss@shop.test", "password": "admin-password"}
+ENV = {"DATABASE_URL": "memory://", "JWT_SECRET": "attack-test-secret-of-at-least-32-bytes",
+       "SHOP_ADMIN_EMAIL": ADMIN["email"], "SHOP_ADMIN_PASSWORD": ADMIN["password"], "SHOP_BCRYPT_ROUNDS": "4"}  # fmt: skip
+
+
+class Client:
+    """The shop's broker and an HTTP client on its gateway."""
+
+    def __init__(self, shop: Shop, http: httpx.AsyncClient) -> None:
+        self.shop, self.http = shop, http
+        self.counter = 0
+
+    async def login(self, email: str, password: str) -> dict[str, str]:
+        response = await self.http.post("/api/public/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    async def admin(self) -> dict[str, str]:
+        return await self.login(ADMIN["email"], ADMIN["password"])
+
+    async def user(self) -> tuple[dict[str, Any], dict[str, str]]:
+        self.counter += 1
+        email = f"user{self.counter}@example.com"
+        response = await self.http.post("/api/public/register", json={"name": "Rahul Sharma", "email": email,
+                                                                       "password": "password123"})  # fmt: skip
+        assert response.status_code == 200, response.text
+        return response.json(), await self.login(email, "password123")
+
+    async def product(self, stock: int = 10, price: float = 100) -> dict[str, Any]:
+        response = await self.http.post("/api/admin/product", headers=await self.admin(),
+                                        json={"name": "Keyboard", "price": price, "stock": stock})  # fmt: skip
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def stored(self, service: str, entity_id: str) -> dict[str, Any] | None:
+        local: Any = self.shop.broker.get_local_service(service)
+        return await local.adapter.find_by_id(entity_id)
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[Client]:
+    shop = build(ShopConfig.from_env(ENV), logger=False, server=False)
+    await shop.start()
+    api: Any = shop.broker.get_local_service("api")
+    transport = httpx.ASGITransport(app=api.gateway)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as http:
+            yield Client(shop, http)
+    finally:
+        await shop.stop()
+
+
+def assert_error(response: httpx.Response, status: int, type_: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert (body["code"], body["type"]) == (status, type_), body
+    return body
+
+
+# -- a token outlives neither its user nor its role --------------------------------------------------------------
+
+
+async def test_a_removed_users_token_is_a_401_and_orders_nothing(client: Client) -> None:
+    user, token = await client.user()
+    product = await client.product(stock=5)
+    removed = await client.http.delete(f"/api/admin/user/{user['_id']}", headers=await client.admin())
+    assert removed.status_code == 200, removed.text
+    for response in (
+        await client.http.post("/api/order", headers=token, json={"productId": product["_id"], "quantity": 1}),
+        await client.http.get("/api/order/my", headers=token),
+        await client.http.get("/api/user/me", headers=token),
+        await client.http.put(f"/api/user/{user['_id']}", headers=token, json={"name": "Back Again"}),
+    ):
+        body = assert_error(response, 401, "INVALID_TOKEN")
+        assert body["data"] == {"reason": "user"}
+    assert (await client.stored("product", product["_id"]))["stock"] == 5
+    orders: Any = client.shop.broker.get_local_service("order")
+    assert await orders.adapter.count({"query": {"userId": user["_id"]}}) == 0
+
+
+async def test_a_removed_admins_token_opens_no_admin_route(client: Client) -> None:
+    admin = await client.admin()
+    me = (await client.http.get("/api/user/me", headers=admin)).json()
+    second = await client.user()  # someone to administer
+    users: Any = client.shop.broker.get_local_service("user")
+    await users.adapter.remove_by_id(me["_id"])
+    await users.clear_cache()
+    response = await client.http.delete(f"/api/admin/user/{second[0]['_id']}", headers=admin)
+    assert_error(response, 401, "INVALID_TOKEN")
+    assert await client.stored("user", second[0]["_id"]) is not None
+
+
+async def test_the_stored_role_decides_not_the_signed_one(client: Client) -> None:
+    admin = await client.admin()
+    me = (await client.http.get("/api/user/me", headers=admin)).json()
+    users: Any = client.shop.broker.get_local_service("user")
+    await users.adapter.update_by_id(me["_id"], {"$set": {"role": "user"}})  # demoted by an operator
+    await users.clear_cache()
+    assert_error(await client.http.get("/api/admin/user", headers=admin), 403, "FORBIDDEN")
+    assert (await client.http.get("/api/user/me", headers=admin)).json()["role"] == "user"
+
+
+async def test_a_deactivated_users_token_is_a_401(client: Client) -> None:
+    user, token = await client.user()
+    users: Any = client.shop.broker.get_local_service("user")
+    await users.adapter.update_by_id(user["_id"], {"$set": {"isActive": False}})
+    await users.clear_cache()
+    assert_error(await client.http.get("/api/user/me", headers=token), 401, "INVALID_TOKEN")
+
+
+async def test_resolve_is_not_reachable_over_http(client: Client) -> None:
+    _, token = await client.user()
+    for path in ("/api/user/resolve", "/api/public/resolve", "/api/user.resolve"):
+        assert (await client.http.get(path, headers=token)).status_code == 404
