@@ -14,6 +14,8 @@ import pytest
 from shop.app import Shop, build
 from shop.config import ShopConfig
 
+from .helpers import until
+
 ADMIN = {"email": "boss@shop.test", "password": "admin-password"}
 ENV = {"DATABASE_URL": "memory://", "JWT_SECRET": "attack-test-secret-of-at-least-32-bytes",
        "SHOP_ADMIN_EMAIL": ADMIN["email"], "SHOP_ADMIN_PASSWORD": ADMIN["password"], "SHOP_BCRYPT_ROUNDS": "4"}  # fmt: skip
@@ -129,3 +131,46 @@ async def test_resolve_is_not_reachable_over_http(client: Client) -> None:
     _, token = await client.user()
     for path in ("/api/user/resolve", "/api/public/resolve", "/api/user.resolve"):
         assert (await client.http.get(path, headers=token)).status_code == 404
+
+
+# -- cancelling an order whose product is gone -------------------------------------------------------------------
+
+
+async def _confirmed_order(client: Client, stock: int = 5, quantity: int = 2) -> tuple[dict[str, Any], dict[str, Any]]:
+    product = await client.product(stock=stock)
+    _, token = await client.user()
+    response = await client.http.post("/api/order", headers=token,
+                                      json={"productId": product["_id"], "quantity": quantity})  # fmt: skip
+    assert response.status_code == 200, response.text
+    return product, response.json()
+
+
+async def test_cancelling_an_order_whose_product_was_removed_succeeds(client: Client) -> None:
+    product, order = await _confirmed_order(client)
+    admin = await client.admin()
+    assert (await client.http.delete(f"/api/admin/product/{product['_id']}", headers=admin)).status_code == 200
+    notification: Any = client.shop.broker.get_local_service("notification")
+    response = await client.http.put(f"/api/admin/order/{order['_id']}/status", headers=admin,
+                                     json={"status": "cancelled"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "cancelled"
+    assert (await client.stored("order", order["_id"]))["status"] == "cancelled"
+
+    async def notified() -> bool:
+        return any(sent["text"].endswith("is cancelled") for sent in notification.sent)
+
+    assert await until(notified), notification.sent
+
+
+async def test_a_cancel_whose_stock_cannot_be_given_back_writes_nothing(client: Client) -> None:
+    product, order = await _confirmed_order(client)
+    products: Any = client.shop.broker.get_local_service("product")
+
+    async def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("the product database is down")
+
+    products.adapter.update_many = unreachable  # restore_stock fails for another reason than a missing product
+    response = await client.http.put(f"/api/admin/order/{order['_id']}/status", headers=await client.admin(),
+                                     json={"status": "cancelled"})  # fmt: skip
+    assert response.status_code == 500, response.text
+    assert (await client.stored("order", order["_id"]))["status"] == "confirmed"
