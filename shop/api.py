@@ -72,7 +72,7 @@ async def authenticate(self: Any, ctx: Any, route: Any, request: Any) -> dict[st
     claims = self.tokens.verify(request.headers.get("authorization"))
     user = await ctx.call("user.resolve", {"id": claims["id"]})
     if not user:
-        raise UnAuthorizedError("INVALID_TOKEN", {"reason": "user"}, "Invalid token: its user no longer exists or is deactivated")
+        raise UnAuthorizedError("INVALID_TOKEN", {"reason": "user"}, "Invalid token: its user is gone or deactivated")
     return user
 
 

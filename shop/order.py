@@ -106,8 +106,8 @@ async def _give_back(self: Any, ctx: Any, order: dict[str, Any], previous: Any) 
         await ctx.call("product.restore_stock", {"id": order["productId"], "quantity": order["quantity"]})
     except Exception as err:
         if not isinstance(err, EntityNotFoundError):  # a product service that cannot be reached is not one
-            await self.adapter.update_many({"_id": ctx.params["id"], "status": "cancelled"},
-                                           {"$set": {"status": previous, "updatedAt": order.get("updatedAt")}})  # fmt: skip
+            undo = {"$set": {"status": previous, "updatedAt": order.get("updatedAt")}}
+            await self.adapter.update_many({"_id": ctx.params["id"], "status": "cancelled"}, undo)
             raise
         self.logger.warning("Order %s cancelled: its product %s no longer exists, no stock to give back",
                             ctx.params["id"], order["productId"])  # fmt: skip

@@ -17,8 +17,8 @@ from shop.config import ShopConfig
 from .helpers import until
 
 ADMIN = {"email": "boss@shop.test", "password": "admin-password"}
-ENV = {"DATABASE_URL": "memory://", "JWT_SECRET": "attack-test-secret-of-at-least-32-bytes",
-       "SHOP_ADMIN_EMAIL": ADMIN["email"], "SHOP_ADMIN_PASSWORD": ADMIN["password"], "SHOP_BCRYPT_ROUNDS": "4"}  # fmt: skip
+ENV = {"DATABASE_URL": "memory://", "JWT_SECRET": "attack-test-secret-of-at-least-32-bytes", "SHOP_BCRYPT_ROUNDS": "4",
+       "SHOP_ADMIN_EMAIL": ADMIN["email"], "SHOP_ADMIN_PASSWORD": ADMIN["password"]}  # fmt: skip
 
 
 class Client:
@@ -163,7 +163,7 @@ async def test_cancelling_an_order_whose_product_was_removed_succeeds(client: Cl
 
 
 async def test_a_cancel_whose_stock_cannot_be_given_back_writes_nothing(client: Client) -> None:
-    product, order = await _confirmed_order(client)
+    product, order = await _confirmed_order(client, stock=5, quantity=2)
     products: Any = client.shop.broker.get_local_service("product")
 
     async def unreachable(*args: Any, **kwargs: Any) -> Any:
@@ -174,3 +174,55 @@ async def test_a_cancel_whose_stock_cannot_be_given_back_writes_nothing(client: 
                                      json={"status": "cancelled"})  # fmt: skip
     assert response.status_code == 500, response.text
     assert (await client.stored("order", order["_id"]))["status"] == "confirmed"
+    assert (await client.stored("product", product["_id"]))["stock"] == 3
+
+
+# -- control characters in text ------------------------------------------------------------------------------------
+
+CONTROL = ["\x00", "\x1b[31m", "\n", "\r", "\x7f", "\x85x", "\u009b"]
+"""NUL (PostgreSQL refused it, the other storages stored it), an ESC sequence, new lines (forged log lines), DEL
+and C1 controls."""
+
+
+@pytest.mark.parametrize("char", CONTROL)
+async def test_control_characters_in_a_registration_are_422s_naming_the_field(client: Client, char: str) -> None:
+    for field, body in (("name", {"name": f"Ra{char}hul", "email": "ra@example.com"}),
+                        ("email", {"name": "Rahul", "email": f"ra{char}x@example.com"})):  # fmt: skip
+        response = await client.http.post("/api/public/register", json={**body, "password": "password123"})
+        body = assert_error(response, 422, "VALIDATION_ERROR")
+        assert [issue["field"] for issue in body["data"]] == [field]
+    users: Any = client.shop.broker.get_local_service("user")
+    assert await users.adapter.count({}) == 1  # the admin only
+
+
+@pytest.mark.parametrize("char", CONTROL)
+async def test_control_characters_in_profiles_and_products_are_422s(client: Client, char: str) -> None:
+    user, token = await client.user()
+    product = await client.product()
+    admin = await client.admin()
+    attempts = [
+        (client.http.put(f"/api/user/{user['_id']}", headers=token, json={"name": f"Ra{char}hul"}), "name"),
+        (client.http.post("/api/admin/product", headers=admin, json={"name": f"K{char}x", "price": 1}), "name"),
+        (client.http.post("/api/admin/product", headers=admin,
+                          json={"name": "K", "price": 1, "category": f"a{char}b"}), "category"),  # fmt: skip
+        (client.http.put(f"/api/admin/product/{product['_id']}", headers=admin, json={"name": f"K{char}x"}), "name"),
+    ]
+    if char not in ("\n", "\r"):
+        attempts.append((client.http.put(f"/api/admin/product/{product['_id']}", headers=admin,
+                                         json={"description": f"a{char}b"}), "description"))  # fmt: skip
+    for request, field in attempts:
+        body = assert_error(await request, 422, "VALIDATION_ERROR")
+        assert [issue["field"] for issue in body["data"]] == [field]
+    assert (await client.stored("user", user["_id"]))["name"] == "Rahul Sharma"
+    stored = await client.stored("product", product["_id"])
+    assert (stored["name"], stored["description"], stored["updatedAt"]) == ("Keyboard", "", None)
+    products: Any = client.shop.broker.get_local_service("product")
+    assert await products.adapter.count({}) == 4  # the three seeded and ours
+
+
+async def test_a_description_keeps_its_lines(client: Client) -> None:
+    product = await client.product()
+    response = await client.http.put(f"/api/admin/product/{product['_id']}", headers=await client.admin(),
+                                     json={"description": "RGB\n\tCherry MX\r\n"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert response.json()["description"] == "RGB\n\tCherry MX\r\n"
