@@ -5,16 +5,21 @@ and asserts the answer (status, JSON body) and the state behind it (nothing writ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from broker.errors import MoleculerClientError
 from shop.app import Shop, build
 from shop.config import ShopConfig
+from shop.storage import Storage
 
-from .helpers import until
+from .databases import fresh_database
+from .helpers import make_broker, until
+from .server import sql_available
 
 ADMIN = {"email": "boss@shop.test", "password": "admin-password"}
 ENV = {"DATABASE_URL": "memory://", "JWT_SECRET": "attack-test-secret-of-at-least-32-bytes", "SHOP_BCRYPT_ROUNDS": "4",
@@ -226,3 +231,36 @@ async def test_a_description_keeps_its_lines(client: Client) -> None:
                                      json={"description": "RGB\n\tCherry MX\r\n"})  # fmt: skip
     assert response.status_code == 200, response.text
     assert response.json()["description"] == "RGB\n\tCherry MX\r\n"
+
+
+# -- look-alike e-mails on every storage ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql", "mariadb"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param != "memory" and not sql_available():
+        pytest.skip("SQLAdapter is not available")
+    url, drop = fresh_database(request.param, tmp_path)
+    try:
+        yield url
+    finally:
+        drop()
+
+
+async def test_look_alike_emails_are_distinct_users_on_every_storage(database_url: str) -> None:
+    storage = Storage(database_url)
+    broker = make_broker("user", storage=storage)
+    await broker.start()
+    try:
+        emails = ["üser@exämple.com", "user@example.com", "usér@example.com", "user@example.org"]
+        for email in emails:
+            await broker.call("user.create", {"name": "Look Alike", "email": email, "password": "password123"})
+        with pytest.raises(MoleculerClientError) as taken:
+            await broker.call("user.create", {"name": "Again", "email": "User@Example.com", "password": "password123"})
+        assert (taken.value.code, taken.value.type) == (422, "EMAIL_EXISTS")
+        for email in ("üser@exämple.com", "user@example.com"):
+            login = await broker.call("user.login", {"email": email, "password": "password123"})
+            assert login["user"]["email"] == email
+    finally:
+        await broker.stop()
+        await storage.close()
