@@ -205,18 +205,17 @@ async def test_control_characters_in_profiles_and_products_are_422s(client: Clie
     user, token = await client.user()
     product = await client.product()
     admin = await client.admin()
+    own, item = f"/api/user/{user['_id']}", f"/api/admin/product/{product['_id']}"
     attempts = [
-        (client.http.put(f"/api/user/{user['_id']}", headers=token, json={"name": f"Ra{char}hul"}), "name"),
-        (client.http.post("/api/admin/product", headers=admin, json={"name": f"K{char}x", "price": 1}), "name"),
-        (client.http.post("/api/admin/product", headers=admin,
-                          json={"name": "K", "price": 1, "category": f"a{char}b"}), "category"),  # fmt: skip
-        (client.http.put(f"/api/admin/product/{product['_id']}", headers=admin, json={"name": f"K{char}x"}), "name"),
+        ("PUT", own, token, {"name": f"Ra{char}hul"}, "name"),
+        ("POST", "/api/admin/product", admin, {"name": f"K{char}x", "price": 1}, "name"),
+        ("POST", "/api/admin/product", admin, {"name": "K", "price": 1, "category": f"a{char}b"}, "category"),
+        ("PUT", item, admin, {"name": f"K{char}x"}, "name"),
     ]
     if char not in ("\n", "\r"):
-        attempts.append((client.http.put(f"/api/admin/product/{product['_id']}", headers=admin,
-                                         json={"description": f"a{char}b"}), "description"))  # fmt: skip
-    for request, field in attempts:
-        body = assert_error(await request, 422, "VALIDATION_ERROR")
+        attempts.append(("PUT", item, admin, {"description": f"a{char}b"}, "description"))
+    for method, path, headers, json, field in attempts:
+        body = assert_error(await client.http.request(method, path, headers=headers, json=json), 422, "VALIDATION_ERROR")
         assert [issue["field"] for issue in body["data"]] == [field]
     assert (await client.stored("user", user["_id"]))["name"] == "Rahul Sharma"
     stored = await client.stored("product", product["_id"])
