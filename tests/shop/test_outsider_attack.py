@@ -215,7 +215,8 @@ async def test_control_characters_in_profiles_and_products_are_422s(client: Clie
     if char not in ("\n", "\r"):
         attempts.append(("PUT", item, admin, {"description": f"a{char}b"}, "description"))
     for method, path, headers, json, field in attempts:
-        body = assert_error(await client.http.request(method, path, headers=headers, json=json), 422, "VALIDATION_ERROR")
+        response = await client.http.request(method, path, headers=headers, json=json)
+        body = assert_error(response, 422, "VALIDATION_ERROR")
         assert [issue["field"] for issue in body["data"]] == [field]
     assert (await client.stored("user", user["_id"]))["name"] == "Rahul Sharma"
     stored = await client.stored("product", product["_id"])
