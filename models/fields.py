@@ -10,7 +10,7 @@ quantity (a 422 naming the field), as a JSON API should answer a wrong type.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StrictBool, StrictFloat, StrictInt, StringConstraints
 
@@ -33,6 +33,7 @@ __all__ = [
     "Stock",
     "Timestamp",
     "now",
+    "refuse_null",
 ]
 
 ROLES = ("admin", "user")
@@ -47,6 +48,16 @@ the same request was a 422 on one and stored on the others), and a name lands in
 new line forges them)."""
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 """Free text: lines (tab, LF, CR) but no other control character."""
+
+
+def refuse_null(value: Any) -> Any:
+    """A partial update's ``field_validator("*", mode="before")``: an explicit ``null`` is a 422 naming the field
+    (it was silently ignored: the client believed the field cleared); a field left out keeps its stored value.
+
+    Raises ``ValueError`` for ``None``; returns any other value unchanged."""
+    if value is None:
+        raise ValueError("must not be null: leave the field out to keep its value")
+    return value
 
 
 def now() -> datetime:

@@ -264,3 +264,22 @@ async def test_look_alike_emails_are_distinct_users_on_every_storage(database_ur
     finally:
         await broker.stop()
         await storage.close()
+
+
+# -- an explicit null in a partial update ----------------------------------------------------------------------------
+
+
+async def test_an_explicit_null_in_an_update_is_a_422_naming_the_field(client: Client) -> None:
+    user, token = await client.user()
+    product = await client.product(stock=7, price=25)
+    admin = await client.admin()
+    attempts = [("PUT", f"/api/user/{user['_id']}", token, field) for field in ("name", "email")]
+    attempts += [("PUT", f"/api/admin/product/{product['_id']}", admin, field)
+                 for field in ("name", "description", "price", "stock", "category", "isActive")]  # fmt: skip
+    for method, path, headers, field in attempts:
+        response = await client.http.request(method, path, headers=headers, json={field: None})
+        body = assert_error(response, 422, "VALIDATION_ERROR")
+        assert [issue["field"] for issue in body["data"]] == [field]
+    stored = await client.stored("product", product["_id"])
+    assert (stored["price"], stored["stock"], stored["updatedAt"]) == (25, 7, None)
+    assert (await client.stored("user", user["_id"]))["updatedAt"] is None
