@@ -7,6 +7,7 @@ import pytest
 
 from adapters import EntityAlreadyExistsError
 from gateway import UnAuthorizedError
+from shop.app import build
 from shop.auth import Passwords, Tokens
 from shop.config import ALL_SERVICES, ConfigError, ShopConfig, redact
 from shop.storage import DEFAULT_URL, Storage
@@ -141,3 +142,22 @@ async def test_mongo_storage_declares_the_models_indexes():
     assert Storage("mongodb://u:pw@db:27017/shop").describe() == "mongodb://u:***@db:27017/shop"
     with pytest.raises(ConfigError, match="must name the database"):
         Storage("mongodb://db:27017")
+
+
+@pytest.mark.parametrize("env", [
+    {"DATABASE_URL": "postgresql+asyncpg//bob:s3cret@127.0.0.1/x"},
+    {"DATABASE_URL": "nosuchdb+drv://bob:s3cret@127.0.0.1/x"},
+    {"DATABASE_URL": "postgresql+asyncpg://bob:s3cret@127.0.0.1:abc/x"},
+    {"MONGO_URI": "mongodb://bob:s3cret@127.0.0.1:abc/x"},
+    {"MONGO_URI": "mongodb://bob:s3cret@[::1/x"},
+    {"TRANSPORTER": "natz://bob:s3cret@127.0.0.1"},
+    {"TRANSPORTER": "nats://bob:s3cret@127.0.0.1:abc"},
+    {"CACHER": "memcached://bob:s3cret@h"},
+    {"CACHER": "redis://bob:s3cret@[::1"},
+])
+def test_a_refused_url_is_named_without_its_password(env: dict[str, str]) -> None:
+    name = next(iter(env))
+    with pytest.raises(ConfigError) as refused:
+        build(ShopConfig.from_env(env), logger=False, server=False)
+    assert name in str(refused.value) and "s3cret" not in str(refused.value), refused.value
+    assert "***@" in str(refused.value)

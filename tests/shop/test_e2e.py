@@ -442,6 +442,8 @@ def test_a_stop_signal_while_joining_an_unreachable_cluster_stops(tmp_path: Path
     ({"MONGO_URI": "mongomock://", "DATABASE_URL": "memory://"}, 2,
      "shop: configuration error: DATABASE_URL and MONGO_URI are both set"),
     ({"CACHER": "memcached://127.0.0.1"}, 2, "shop: configuration error: CACHER must be"),
+    ({"DATABASE_URL": "postgresql+asyncpg://bob:s3cret@127.0.0.1:abc/shop"}, 2,
+     "shop: configuration error: DATABASE_URL is not a usable SQLAlchemy async URL"),
 ])  # fmt: skip
 def test_a_start_that_cannot_succeed_says_why_in_one_line(env: dict[str, str], code: int, message: str,
                                                          tmp_path: Path) -> None:
