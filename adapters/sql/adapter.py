@@ -36,6 +36,7 @@ import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -233,6 +234,8 @@ class SQLAdapter(SqlTransactions, SqlWrites):
                     out[f.key] = decode_json(value)
             elif isinstance(value, Decimal):
                 out[f.key] = float(value)
+            elif isinstance(value, datetime) and value.tzinfo is None and getattr(f.column.type, "timezone", False):
+                out[f.key] = value.replace(tzinfo=UTC)  # SQLite, MySQL/MariaDB: UTC's wall time, kept without offset
             else:
                 out[f.key] = value
         return out

@@ -6,6 +6,7 @@ and asserts the answer (status, JSON body) and the state behind it (nothing writ
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -283,3 +284,27 @@ async def test_an_explicit_null_in_an_update_is_a_422_naming_the_field(client: C
     stored = await client.stored("product", product["_id"])
     assert (stored["price"], stored["stock"], stored["updatedAt"]) == (25, 7, None)
     assert (await client.stored("user", user["_id"]))["updatedAt"] is None
+
+
+# -- timestamps read back as answered, on every storage -------------------------------------------------------------
+
+
+async def test_timestamps_keep_their_instant_milliseconds_and_offset_on_every_storage(database_url: str) -> None:
+    storage = Storage(database_url)
+    broker = make_broker("product", storage=storage)
+    await broker.start()
+    try:
+        created = await broker.call("product.create", {"name": "Clock", "price": 1})
+        assert created["createdAt"].tzinfo is not None and created["createdAt"].microsecond % 1000 == 0
+        products: Any = broker.get_local_service("product")
+        instant = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone(timedelta(hours=2)))
+        stored = await products.adapter.insert({"name": "Offset", "price": 1, "createdAt": instant})
+        for entity in (stored, await products.adapter.find_by_id(stored["_id"])):
+            assert entity["createdAt"] == instant and entity["createdAt"].utcoffset() is not None
+        found = await products.adapter.find({"query": {"createdAt": {"$lte": instant}}})
+        assert [entity["name"] for entity in found] == ["Offset"]
+        again = await broker.call("product.get", {"id": created["_id"]})
+        assert again["createdAt"] == created["createdAt"]
+    finally:
+        await broker.stop()
+        await storage.close()
