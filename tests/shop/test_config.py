@@ -4,6 +4,8 @@ import time
 
 import jwt
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters import EntityAlreadyExistsError
 from gateway import UnAuthorizedError
@@ -161,3 +163,15 @@ def test_a_refused_url_is_named_without_its_password(env: dict[str, str]) -> Non
         build(ShopConfig.from_env(env), logger=False, server=False)
     assert name in str(refused.value) and "s3cret" not in str(refused.value), refused.value
     assert "***@" in str(refused.value)
+
+
+@given(scheme=st.sampled_from(["postgresql+asyncpg", "mysql+asyncmy", "mongodb", "nats", "redis", "x"]),
+       user=st.text("abcdefghij", max_size=8), password=st.text("0123456789!$%&*+;=~", min_size=1, max_size=16),
+       host=st.text("klmnopqrstuvwxyz.[]:", min_size=0, max_size=20), rest=st.sampled_from(["", "/db", "?x=1", "#f"]),
+       joiner=st.sampled_from(["://", "//", ":/"]))  # fmt: skip
+def test_redact_never_shows_a_password(scheme: str, user: str, password: str, host: str, rest: str,
+                                       joiner: str) -> None:
+    url = f"{scheme}{joiner}{user}:{password}@{host}{rest}"
+    redacted = redact(url)
+    assert password not in redacted.replace(scheme, "").replace(rest, "")
+    assert redacted.endswith(f"@{host}{rest}")
