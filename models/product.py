@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .fields import Active, Category, Description, Price, ProductName, Stock, now
+from .fields import Active, Category, Description, Price, ProductName, Stock, now, refuse_null
 
 __all__ = ["Product", "ProductCreate", "ProductUpdate"]
 
@@ -37,7 +37,7 @@ class ProductCreate(BaseModel):
 
 
 class ProductUpdate(BaseModel):
-    """``PUT /api/admin/product/:id``: any subset of the editable fields."""
+    """``PUT /api/admin/product/:id``: any subset of the editable fields (an explicit ``null`` is a 422)."""
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(min_length=1, max_length=64)
@@ -47,3 +47,4 @@ class ProductUpdate(BaseModel):
     stock: Stock | None = None
     category: Category | None = None
     isActive: Active | None = None
+    _no_null = field_validator("*", mode="before")(refuse_null)

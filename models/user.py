@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .fields import Active, Email, Name, Password, PasswordHash, Role, now
+from .fields import Active, Email, Name, Password, PasswordHash, Role, now, refuse_null
 
 __all__ = ["Login", "User", "UserCreate", "UserUpdate"]
 
@@ -35,12 +35,14 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
-    """``PUT /api/user/:id``: the profile fields a user may change; ``role``, ``password``, ``_id``... are a 422."""
+    """``PUT /api/user/:id``: the profile fields a user may change; ``role``, ``password``, ``_id``... are a 422, and
+    so is an explicit ``null``."""
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(min_length=1, max_length=64)
     name: Name | None = None
     email: Email | None = None
+    _no_null = field_validator("*", mode="before")(refuse_null)
 
 
 class Login(BaseModel):

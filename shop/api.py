@@ -8,8 +8,10 @@
 | ``/api`` | token | ``GET /user/me``, ``PUT /user/:id``, ``POST /order``, ``GET /order/my``, ``GET /order/:id`` |
 
 Whitelists are explicit action names (no wildcard) and ``mapping_policy`` is ``restrict``: nothing but these
-aliases is reachable. ``authenticate`` verifies the bearer token (401 ``NO_TOKEN``/``INVALID_TOKEN``) and puts
-``{"id", "email", "role"}`` in ``ctx.meta.user``; the admin route's ``authorize`` is a 403 ``FORBIDDEN`` for anyone
+aliases is reachable. ``authenticate`` verifies the bearer token (401 ``NO_TOKEN``/``INVALID_TOKEN``), then asks
+``user.resolve`` for the token's user as stored now: a user removed or deactivated since the token was signed is a
+401 ``INVALID_TOKEN`` (``data.reason: "user"``), and the stored role, not the signed one, is put with ``id`` and
+``email`` in ``ctx.meta.user``; the admin route's ``authorize`` is a 403 ``FORBIDDEN`` for anyone
 else. After ``login`` the token is also sent as the ``Authorization`` response header, as the course's gateway does.
 The gateway only does HTTP: verifying the token is the one thing it decides.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway import ApiGateway, ForbiddenError
+from gateway import ApiGateway, ForbiddenError, UnAuthorizedError
 
 from .auth import Tokens
 
@@ -64,9 +66,14 @@ ROUTES = [
 ]
 
 
-def authenticate(self: Any, ctx: Any, route: Any, request: Any) -> dict[str, Any]:
-    """The bearer token's user (see ``shop.auth.Tokens.verify``)."""
-    return self.tokens.verify(request.headers.get("authorization"))
+async def authenticate(self: Any, ctx: Any, route: Any, request: Any) -> dict[str, Any]:
+    """The bearer token's user as stored now, ``{"id", "email", "role"}`` (``shop.auth.Tokens.verify`` checks the
+    token; ``user.resolve`` the user). Raises ``UnAuthorizedError`` 401 for a bad token or a user who is gone."""
+    claims = self.tokens.verify(request.headers.get("authorization"))
+    user = await ctx.call("user.resolve", {"id": claims["id"]})
+    if not user:
+        raise UnAuthorizedError("INVALID_TOKEN", {"reason": "user"}, "Invalid token: its user is gone or deactivated")
+    return user
 
 
 def authorize(self: Any, ctx: Any, route: Any, request: Any) -> None:

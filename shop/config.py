@@ -107,12 +107,17 @@ class ShopConfig:
 
 
 def redact(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for banners and logs): ``redis://:***@host:6379``."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """``url`` with its password replaced by ``***`` (for banners, logs and error messages): ``redis://:***@host``.
+
+    Works on any text, a URL too malformed to parse included (a configuration error quotes what it refuses)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:  # not even a scheme: hide whatever precedes an "@"
+        return f"***@{url.rpartition('@')[2]}" if "@" in url else url
+    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    userinfo, at, host = rest[:end].rpartition("@")
+    if not at or ":" not in userinfo:
         return url
-    user, host = parts.username or "", parts.netloc.rpartition("@")[2]
-    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+    return f"{scheme}://{userinfo.partition(':')[0]}:***@{host}{rest[end:]}"
 
 
 def _storage(env: Mapping[str, str]) -> tuple[str | None, str | None]:
@@ -133,7 +138,7 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
     if not raw:
         return None
     if not raw.lower().startswith(schemes):
-        raise ConfigError(f"{name} must start with {' or '.join(schemes)}, got {raw!r}")
+        raise ConfigError(f"{name} must start with {' or '.join(schemes)}, got {redact(raw)!r}")
     raw = raw[: raw.index("://")].lower() + raw[raw.index("://") :]
     if raw.startswith(MONGOMOCK_SCHEME):
         return raw
@@ -141,9 +146,9 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
         host = urlsplit(raw).netloc.rpartition("@")[2]
         urlsplit(raw).port  # noqa: B018 - a port that is not a number raises here
     except ValueError as err:
-        raise ConfigError(f"{name} is not a valid URL ({err}): {raw!r}") from None
+        raise ConfigError(f"{name} is not a valid URL ({err}): {redact(raw)!r}") from None
     if not host or host.startswith(":"):
-        raise ConfigError(f"{name} must name a host, got {raw!r}")
+        raise ConfigError(f"{name} must name a host, got {redact(raw)!r}")
     return raw
 
 
@@ -155,7 +160,7 @@ def _cacher(env: Mapping[str, str]) -> str:
         return CACHERS[raw.lower()]
     url = _url(env, "CACHER", ("redis://", "rediss://")) if raw.lower().startswith("redis") else None
     if url is None:
-        raise ConfigError(f"CACHER must be Memory, MemoryLRU or a redis:// URL, got {raw!r}")
+        raise ConfigError(f"CACHER must be Memory, MemoryLRU or a redis:// URL, got {redact(raw)!r}")
     return url
 
 

@@ -10,7 +10,9 @@ reduced the stock in an ``order.created`` listener, after answering: an order co
 answers the caller's own order, and 404 for anyone else's (an admin sees every order), so ids of other users'
 orders cannot be probed. ``update_status`` follows ``models.TRANSITIONS`` (an illegal change is a 422
 ``INVALID_STATUS_TRANSITION``), writes with a compare-and-set on the status it read (a concurrent change is a 409
-``CONFLICT``), gives the stock back when an order is cancelled, and emits ``order.statusUpdated``.
+``CONFLICT``), gives the stock back when an order is cancelled (a product removed meanwhile has none to take back:
+the cancel still succeeds; if giving back fails otherwise, the status is put back and the error answered), and
+emits ``order.statusUpdated``.
 Populates: ``product`` (from ``productId``) and ``user`` (from ``userId``, without the password hash).
 """
 
@@ -97,6 +99,20 @@ async def _get(self: Any, ctx: Any) -> dict[str, Any]:
     return await self.transform_documents(ctx, {"populate": _populate(ctx.params)}, order)
 
 
+async def _give_back(self: Any, ctx: Any, order: dict[str, Any], previous: Any) -> None:
+    """Give a cancelled order's stock back. A product removed meanwhile has no stock to take it (logged); any other
+    failure puts the order's status back to ``previous`` (compare-and-set) and raises: nothing half done."""
+    try:
+        await ctx.call("product.restore_stock", {"id": order["productId"], "quantity": order["quantity"]})
+    except Exception as err:
+        if not isinstance(err, EntityNotFoundError):  # a product service that cannot be reached is not one
+            undo = {"$set": {"status": previous, "updatedAt": order.get("updatedAt")}}
+            await self.adapter.update_many({"_id": ctx.params["id"], "status": "cancelled"}, undo)
+            raise
+        self.logger.warning("Order %s cancelled: its product %s no longer exists, no stock to give back",
+                            ctx.params["id"], order["productId"])  # fmt: skip
+
+
 async def _update_status(self: Any, ctx: Any) -> dict[str, Any]:
     order_id, status = ctx.params["id"], ctx.params["status"]
     order = await self.adapter.find_by_id(order_id)
@@ -113,7 +129,7 @@ async def _update_status(self: Any, ctx: Any) -> dict[str, Any]:
     if not won:
         raise MoleculerClientError("The order changed meanwhile; retry", 409, "CONFLICT", {"id": order_id})
     if status == "cancelled":
-        await ctx.call("product.restore_stock", {"id": order["productId"], "quantity": order["quantity"]})
+        await _give_back(self, ctx, order, previous)
     stored = await self.adapter.find_by_id(order_id)
     json = await self.transform_documents(ctx, {}, stored)
     await self.entity_changed("updated", json, ctx, stored)

@@ -77,6 +77,17 @@ def _mongo_database(url: str) -> str:
     return str(database)
 
 
+def _sql_engine(url: str) -> Any:
+    """The async engine of a SQLAlchemy URL (no connection yet); ``ConfigError`` naming ``DATABASE_URL`` (password
+    hidden) for a URL that does not parse, a bad port, an unknown dialect or a driver that is missing or not async."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    try:
+        return create_async_engine(url, pool_pre_ping=True)
+    except Exception as err:  # ArgumentError, NoSuchModuleError, ValueError (port), ImportError (driver)...
+        raise ConfigError(f"DATABASE_URL is not a usable SQLAlchemy async URL ({err}): {redact(url)!r}") from None
+
+
 class Storage:
     """Builds each service's adapter for one storage URL (a SQLAlchemy URL, a Mongo URI or ``memory://``).
 
@@ -95,7 +106,7 @@ class Storage:
         self.url = url
         self.kind = _kind(url)
         if self.kind == "sql" and sql is None:
-            raise ConfigError(f"DATABASE_URL={url!r} needs SQLAdapter: pip install 'dbmixin[sql]'")
+            raise ConfigError(f"DATABASE_URL={redact(url)!r} needs SQLAdapter: pip install 'dbmixin[sql]'")
         if self.kind in ("mongo", "mongomock"):
             try:
                 import pymongo  # noqa: F401
@@ -104,9 +115,9 @@ class Storage:
                     import mongomock_motor  # noqa: F401
             except ImportError as err:
                 extra = "mongomock-motor" if self.kind == "mongomock" else "'dbmixin[mongo]'"
-                raise ConfigError(f"MONGO_URI={url!r} needs {err.name}: pip install {extra}") from None
+                raise ConfigError(f"MONGO_URI={redact(url)!r} needs {err.name}: pip install {extra}") from None
         self.database = _mongo_database(url) if self.kind in ("mongo", "mongomock") else None
-        self._engine: Any = None
+        self._engine: Any = _sql_engine(url) if self.kind == "sql" else None
         self._metadata: Any = None
         self._client: Any = None
 
@@ -144,9 +155,7 @@ class Storage:
         if self._metadata is None:
             self._metadata = sa.MetaData()
         if self._engine is None:
-            from sqlalchemy.ext.asyncio import create_async_engine
-
-            self._engine = create_async_engine(self.url, pool_pre_ping=True)
+            self._engine = _sql_engine(self.url)
         sql = _sql_adapter_class()
         return sql(self._engine, table_for(table, model, self._metadata))
 

@@ -7,6 +7,10 @@ the admin routes.
   (the gateway sends it as the ``Authorization`` response header, as the course's gateway does).
 * ``update`` changes the caller's own ``name``/``email`` only: another user's id is a 403; ``role``, ``password``,
   ``_id`` or any other key is a 422 (no mass assignment).
+* ``resolve`` (``visibility: "public"``: services only, never HTTP) answers ``{"id", "email", "role"}`` of a stored,
+  active user, or ``None``: the gateway asks it for every token, so a token outlives neither its user (removed or
+  deactivated) nor its role (the stored role decides, not the one signed in the token). Cached by id; every write
+  to a user cleans the cache.
 * The password hash never leaves the service: ``fields`` leave it out of every action's answer and populate, and
   events carry explicit payloads. ``insert`` is removed (it would store a clear-text password).
 """
@@ -66,6 +70,13 @@ async def _me(self: Any, ctx: Any) -> dict[str, Any]:
     return await self.transform_documents(ctx, {}, user)
 
 
+async def _resolve(self: Any, ctx: Any) -> dict[str, Any] | None:
+    user = await self.adapter.find_by_id(ctx.params["id"])
+    if user is None or user.get("isActive") is False:
+        return None
+    return {"id": str(user["_id"]), "email": user.get("email"), "role": user.get("role")}
+
+
 async def _update(self: Any, ctx: Any) -> dict[str, Any]:
     caller = ctx.meta.get("user") or {}
     if ctx.params["id"] != caller.get("id"):
@@ -111,6 +122,8 @@ def schema(storage: Storage, tokens: Tokens, passwords: Passwords) -> dict[str, 
             "login": {"params": Login, "handler": _login},
             "me": {"handler": _me},
             "update": {"params": UserUpdate, "handler": _update},
+            "resolve": {"params": {"id": {"type": "string", "min": 1, "max": 64}}, "visibility": "public",
+                        "cache": {"keys": ["id"]}, "handler": _resolve},
             "insert": False,
         },
         "methods": {"ensure_admin": ensure_admin},

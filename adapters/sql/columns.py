@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -113,7 +114,7 @@ class TableInfo:
 
     def entity(self, row: Sequence[Any]) -> dict[str, Any]:
         """The entity of a row of ``selected``: JSON text decoded (SQL ``NULL``: the key is missing), ``Numeric``
-        as ``float``, the id under ``id_key``."""
+        as ``float``, a timezone-aware column's value in UTC, the id under ``id_key``."""
         out: dict[str, Any] = {self.id_key: row[0]}
         for f, value in zip(self.data_fields, row[1:]):
             if f.kind == "json":
@@ -121,6 +122,8 @@ class TableInfo:
                     out[f.key] = decode_json(value)
             elif isinstance(value, Decimal):
                 out[f.key] = float(value)
+            elif isinstance(value, datetime) and value.tzinfo is None and getattr(f.column.type, "timezone", False):
+                out[f.key] = value.replace(tzinfo=UTC)  # SQLite, MySQL/MariaDB: UTC's wall time, kept without offset
             else:
                 out[f.key] = value
         return out

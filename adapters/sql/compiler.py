@@ -36,7 +36,7 @@ from .regex_sql import RegexUnsupported, regex_match, sql_pattern
 from .sqlite_functions import encode_leaf
 from .types import encode_id
 
-__all__ = ["SqlCompiler"]
+__all__ = ["SqlCompiler", "to_column_datetime"]
 
 Clause = ColumnElement[bool]
 _CANONICAL_INT = re.compile(r"-?(0|[1-9][0-9]{0,18})")
@@ -164,7 +164,7 @@ class SqlCompiler(QueryCompiler[Clause]):
         if kind == "datetime":
             if t is not datetime:
                 return (False, None)
-            return (True, _to_column_datetime(value, field.column))
+            return (True, to_column_datetime(value, field.column))
         if kind == "other":
             return (t not in (list, dict), value)
         return (False, None)
@@ -337,12 +337,14 @@ class SqlCompiler(QueryCompiler[Clause]):
         return terms
 
 
-def _to_column_datetime(value: datetime, column: sa.Column[Any]) -> datetime:
-    """Naive values are UTC: a naive column stores naive UTC, an aware column aware values."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+def to_column_datetime(value: datetime, column: sa.Column[Any]) -> datetime:
+    """Naive values are UTC: a naive column stores naive UTC, an aware column the same instant in UTC (SQLite and
+    MySQL/MariaDB keep no offset: they store the wall time, which is then UTC's, and ``SQLAdapter`` reads it back
+    as UTC)."""
+    aware = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(UTC)
     if getattr(column.type, "timezone", False):
         return aware
-    return aware.astimezone(UTC).replace(tzinfo=None)
+    return aware.replace(tzinfo=None)
 
 
 def _string_id_text(column: ColumnElement[Any]) -> tuple[Clause, ColumnElement[Any]]:

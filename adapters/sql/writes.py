@@ -21,6 +21,7 @@ from ..memory_eval import apply_update
 from ..query import In, Node, Update, check_value
 from ..query_limits import check_shape
 from .columns import Field, TableInfo
+from .compiler import to_column_datetime
 from .types import decode_json, encode_id, encode_value
 from .unique import UniqueKeys
 
@@ -90,6 +91,8 @@ class SqlWrites(BaseAdapter):
             raise query_error(where, f"'{f.key}' holds {f.kind} values, not {t.__name__}", repr(value)[:80], kind)
         if t is str and "\x00" in value and self.dialect == "postgresql":
             raise query_error(where, "PostgreSQL text cannot hold the NUL character", repr(value)[:80], kind)
+        if t is datetime:
+            return to_column_datetime(value, f.column)
         return value
 
     def _id_value(self, id: Any, where: str) -> Any:

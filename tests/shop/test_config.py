@@ -4,9 +4,12 @@ import time
 
 import jwt
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters import EntityAlreadyExistsError
 from gateway import UnAuthorizedError
+from shop.app import build
 from shop.auth import Passwords, Tokens
 from shop.config import ALL_SERVICES, ConfigError, ShopConfig, redact
 from shop.storage import DEFAULT_URL, Storage
@@ -141,3 +144,34 @@ async def test_mongo_storage_declares_the_models_indexes():
     assert Storage("mongodb://u:pw@db:27017/shop").describe() == "mongodb://u:***@db:27017/shop"
     with pytest.raises(ConfigError, match="must name the database"):
         Storage("mongodb://db:27017")
+
+
+@pytest.mark.parametrize("env", [
+    {"DATABASE_URL": "postgresql+asyncpg//bob:s3cret@127.0.0.1/x"},
+    {"DATABASE_URL": "nosuchdb+drv://bob:s3cret@127.0.0.1/x"},
+    {"DATABASE_URL": "postgresql+asyncpg://bob:s3cret@127.0.0.1:abc/x"},
+    {"MONGO_URI": "mongodb://bob:s3cret@127.0.0.1:abc/x"},
+    {"MONGO_URI": "mongodb://bob:s3cret@[::1/x"},
+    {"TRANSPORTER": "natz://bob:s3cret@127.0.0.1"},
+    {"TRANSPORTER": "nats://bob:s3cret@127.0.0.1:abc"},
+    {"CACHER": "memcached://bob:s3cret@h"},
+    {"CACHER": "redis://bob:s3cret@[::1"},
+])
+def test_a_refused_url_is_named_without_its_password(env: dict[str, str]) -> None:
+    name = next(iter(env))
+    with pytest.raises(ConfigError) as refused:
+        build(ShopConfig.from_env(env), logger=False, server=False)
+    assert name in str(refused.value) and "s3cret" not in str(refused.value), refused.value
+    assert "***@" in str(refused.value)
+
+
+@given(scheme=st.sampled_from(["postgresql+asyncpg", "mysql+asyncmy", "mongodb", "nats", "redis", "x"]),
+       user=st.text("abcdefghij", max_size=8), password=st.text("0123456789!$%&*+;=~", min_size=1, max_size=16),
+       host=st.text("klmnopqrstuvwxyz.[]:", min_size=0, max_size=20), rest=st.sampled_from(["", "/db", "?x=1", "#f"]),
+       joiner=st.sampled_from(["://", "//", ":/"]))  # fmt: skip
+def test_redact_never_shows_a_password(scheme: str, user: str, password: str, host: str, rest: str,
+                                       joiner: str) -> None:
+    url = f"{scheme}{joiner}{user}:{password}@{host}{rest}"
+    # the whole password masked; a URL too malformed to parse hides all that precedes its "@"
+    kept = f"{scheme}{joiner}{user}:" if joiner == "://" else ""
+    assert redact(url) == f"{kept}***@{host}{rest}"

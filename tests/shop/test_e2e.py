@@ -241,6 +241,19 @@ def test_tokens_missing_forged_or_expired_are_401s(http: httpx.Client) -> None:
     assert_error(http.get("/api/user/me", headers=bearer("not.a.jwt")), 401, "INVALID_TOKEN")
 
 
+def test_a_removed_users_token_places_no_order(http: httpx.Client, admin: dict[str, str]) -> None:
+    user, token = new_user(http)
+    product = new_product(http, admin, stock=5)
+    assert http.get("/api/user/me", headers=token).status_code == 200  # cached as a live user
+    assert http.delete(f"/api/admin/user/{user['_id']}", headers=admin).status_code == 200
+    order = http.post("/api/order", headers=token, json={"productId": product["_id"], "quantity": 1})
+    assert assert_error(order, 401, "INVALID_TOKEN")["data"] == {"reason": "user"}
+    assert_error(http.get("/api/order/my", headers=token), 401, "INVALID_TOKEN")
+    assert http.get(f"/api/product/{product['_id']}").json()["stock"] == 5
+    assert http.get("/api/admin/order", headers=admin,
+                    params={"query": f'{{"userId": "{user["_id"]}"}}'}).json()["total"] == 0  # fmt: skip
+
+
 def test_wrong_credentials_are_401s(http: httpx.Client) -> None:
     user, _ = new_user(http)
     assert_error(http.post("/api/public/login", json={"email": user["email"], "password": "wrong-password"}),
@@ -442,6 +455,8 @@ def test_a_stop_signal_while_joining_an_unreachable_cluster_stops(tmp_path: Path
     ({"MONGO_URI": "mongomock://", "DATABASE_URL": "memory://"}, 2,
      "shop: configuration error: DATABASE_URL and MONGO_URI are both set"),
     ({"CACHER": "memcached://127.0.0.1"}, 2, "shop: configuration error: CACHER must be"),
+    ({"DATABASE_URL": "postgresql+asyncpg://bob:s3cret@127.0.0.1:abc/shop"}, 2,
+     "shop: configuration error: DATABASE_URL is not a usable SQLAlchemy async URL"),
 ])  # fmt: skip
 def test_a_start_that_cannot_succeed_says_why_in_one_line(env: dict[str, str], code: int, message: str,
                                                          tmp_path: Path) -> None:
