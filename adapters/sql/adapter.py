@@ -50,14 +50,16 @@ from ..query import In, Node, Update
 from ..query_values import hash_key
 from .columns import TableInfo
 from .compiler import SqlCompiler
+from .domains import int_bounds, is_uuid
 from .engines import EngineSetup, sqlite_lock
 from .errors import translate_sql_error
 from .reads import SqlReads
 from .session import SqlTransaction, SqlTransactions
 from .sqlite_reads import SqliteReader, open_reader
-from .writes import SqlWrites, null_inc_error
+from .writes import SqlWrites, inc_error, null_inc_error
 
 __all__ = ["SQLAdapter"]
+
 
 class SQLAdapter(SqlTransactions, SqlReads, SqlWrites):
     """Entities in one SQL table through SQLAlchemy Core (see the module docstring)."""
@@ -214,15 +216,16 @@ class SQLAdapter(SqlTransactions, SqlReads, SqlWrites):
         for i, entity in enumerate(entities):
             where = "entity" if len(entities) == 1 else f"entities.{i}"
             id = entity.get(self.id_key)
-            if id is None and not info.id_generated:
-                id = uuid4().hex if info.id.kind in ("anyid", "string") else None
+            if id is None and not info.id_generated and info.id.kind in ("anyid", "string"):
+                id = str(uuid4()) if is_uuid(info.id) else uuid4().hex
+            values = self._row_values(entity, where)
             if id is not None:
-                id = self._id_value(id, f"{where}.{self.id_key}")
+                id, values[info.id.column.key] = self._id_value(id, f"{where}.{self.id_key}")
                 key = hash_key(id)
                 if key in seen:
                     raise EntityAlreadyExistsError(id)
                 seen.add(key)
-            prepared.append((id, self._row_values(entity, where)))
+            prepared.append((id, values))
         given = [id for id, _ in prepared if id is not None]
         async with self._connection() as conn:
             if given:
@@ -237,10 +240,7 @@ class SQLAdapter(SqlTransactions, SqlReads, SqlWrites):
             ids: list[Any] = []
             stored: list[dict[str, Any]] = []
             for id, values in prepared:
-                row = dict(values)
-                if id is not None:
-                    row[info.id.column.key] = id
-                insert = info.table.insert().values(row)
+                insert = info.table.insert().values(values)
                 try:
                     result = await conn.execute(insert.returning(*self._columns()) if returning else insert)
                 except sa.exc.IntegrityError as exc:
@@ -300,19 +300,24 @@ class SQLAdapter(SqlTransactions, SqlReads, SqlWrites):
             return None
         stmt = self.table.update().where(self._compiler_().id_equals("dbm_key")).values(values)
         async with self._connection(id) as conn:
-            row = (await conn.execute(stmt.returning(*self._columns()), {"dbm_key": value})).first()
+            async with self._inc_range(parsed):
+                row = (await conn.execute(stmt.returning(*self._columns()), {"dbm_key": value})).first()
             if row is None:
                 return None
             entity = self._entity(row)
-            for path, _ in parsed.inc:
-                if entity[path] is None:  # raised inside the block: the update rolls back
+            for path, _ in parsed.inc:  # raised inside the block: the update rolls back
+                if entity[path] is None:
                     raise null_inc_error(path)
+                bounds = int_bounds(self._table_info().fields[path], self.dialect)
+                if bounds is not None and not (type(entity[path]) is int and bounds[0] <= entity[path] <= bounds[1]):
+                    raise inc_error(path)  # SQLite turns an integer overflow into a float
         return entity
 
     async def _remove_many(self, filter: Node) -> int:
         where = self._where(filter)
+        guards = self._compiler_().take_guards()  # now: another task compiles while this one waits for a connection
         async with self._connection() as conn:
-            await self._check_guards(conn)
+            await self._run_guards(conn, guards)
             return await self._remove_where(conn, where)
 
     async def _find_one_and_delete(self, filter: Node) -> dict[str, Any] | None:
@@ -344,4 +349,3 @@ def _capabilities(dialect: str) -> AdapterCapabilities:
     if dialect == "sqlite":
         return replace(FULL, unique_null_is_value=False)
     return replace(FULL, paths_through_arrays=False, unique_null_is_value=False)
-

@@ -20,6 +20,7 @@ On a typed (non-JSON) column ``NULL`` is the value ``None``: the key is always p
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ import sqlalchemy as sa
 from ..errors import query_error
 from .types import AnyId, decode_json
 
-__all__ = ["Field", "TableInfo", "column_kind", "json_text"]
+__all__ = ["Field", "TableInfo", "column_kind", "decode_cell", "json_text"]
 
 
 def column_kind(column: sa.Column[Any]) -> str:
@@ -113,19 +114,15 @@ class TableInfo:
         return cols
 
     def entity(self, row: Sequence[Any]) -> dict[str, Any]:
-        """The entity of a row of ``selected``: JSON text decoded (SQL ``NULL``: the key is missing), ``Numeric``
-        as ``float``, a timezone-aware column's value in UTC, the id under ``id_key``."""
-        out: dict[str, Any] = {self.id_key: row[0]}
+        """The entity of a row of ``selected``: JSON text decoded (SQL ``NULL``: the key is missing), typed values
+        by ``decode_cell``, the id under ``id_key``."""
+        out: dict[str, Any] = {self.id_key: decode_cell(self.id, row[0])}
         for f, value in zip(self.data_fields, row[1:]):
             if f.kind == "json":
                 if value is not None:
                     out[f.key] = decode_json(value)
-            elif isinstance(value, Decimal):
-                out[f.key] = float(value)
-            elif isinstance(value, datetime) and value.tzinfo is None and getattr(f.column.type, "timezone", False):
-                out[f.key] = value.replace(tzinfo=UTC)  # SQLite, MySQL/MariaDB: UTC's wall time, kept without offset
             else:
-                out[f.key] = value
+                out[f.key] = decode_cell(f, value)
         return out
 
     def field(self, path: str, where: str, kind: str = "query") -> tuple[Field, str]:
@@ -136,6 +133,21 @@ class TableInfo:
         if found is None:
             raise query_error(where, f"unknown field '{head}'", path, kind)
         return found, rest
+
+
+def decode_cell(field: Field, value: Any) -> Any:
+    """A typed column's stored value as entities hold it: ``Numeric`` as ``float``, a ``Uuid`` as its canonical
+    text, the naive value of an aware column (SQLite and MariaDB have no zones: UTC stored) as aware UTC."""
+    t = type(value)
+    if t is Decimal:
+        return float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if t is datetime and value.tzinfo is None and getattr(field.column.type, "timezone", False):
+        return value.replace(tzinfo=UTC)
+    if t is str and len(value) == 32 and isinstance(field.column.type, sa.Uuid):  # as_uuid=False on CHAR(32)
+        return str(uuid.UUID(value))
+    return value
 
 
 def json_text(column: sa.Column[Any], dialect: str) -> sa.ColumnElement[Any]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,13 +29,14 @@ from ..compiler import QueryCompiler, operator_name
 from ..errors import UnsupportedQueryError
 from ..query import And, Compare, Exists, In, MatchAll, Not, Or, Regex, Search, SortKey
 from .columns import Field, TableInfo
+from .domains import eq_literal, is_enum, is_uuid, range_literal, string_bound
 from .my_json import MyJson
 from .pg_json import PgJson
 from .regex_sql import RegexUnsupported, regex_match, sql_pattern
 from .sqlite_functions import encode_leaf
 from .types import encode_id
 
-__all__ = ["SqlCompiler", "to_column_datetime"]
+__all__ = ["SqlCompiler"]
 
 Clause = ColumnElement[bool]
 _CANONICAL_INT = re.compile(r"-?(0|[1-9][0-9]{0,18})")
@@ -138,43 +138,48 @@ class SqlCompiler(QueryCompiler[Clause]):
         for condition in json.array_guard(rest):
             self._guards.append((condition, operator, path, "the path runs through an array"))
 
-    def text_of(self, column: sa.Column[Any]) -> ColumnElement[Any]:
+    def text_of(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """A string column under the dialect's binary (code point) collation."""
         return column.collate(_BINARY.get(self.dialect, "BINARY"))
 
     def _literal(self, field: Field, value: Any) -> tuple[bool, Any]:
-        """``(True, bound value)`` when ``value`` is of the column's type bracket, else ``(False, None)``."""
+        """``(True, bound value)`` when some stored value of the column can equal ``value`` (its type bracket, and
+        its domain: ``domains.eq_literal``), else ``(False, None)``."""
         kind, t = field.kind, type(value)
-        if t is str and "\x00" in value and self.dialect == "postgresql":
-            return (False, None)  # PostgreSQL text cannot hold NUL: no stored value equals it
         if kind == "anyid":
             encoded = encode_id(value)
             return (encoded is not None, encoded)
         if kind == "number" and field is self.info.id and t is str and _CANONICAL_INT.fullmatch(value):
-            return (True, int(value))  # an integer key looked up by its text (REST paths carry text): "12" → 12
-        if kind == "number":
-            ok = t is int or t is float
-            if ok and field is self.info.id and t is float:
-                return (value.is_integer(), int(value) if value.is_integer() else None)
-            return (ok, value)
-        if kind == "string":
-            return (t is str, value)
-        if kind == "bool":
-            return (t is bool, value)
-        if kind == "datetime":
-            if t is not datetime:
-                return (False, None)
-            return (True, to_column_datetime(value, field.column))
-        if kind == "other":
-            return (t not in (list, dict), value)
-        return (False, None)
+            value = int(value)  # an integer key looked up by its text (REST paths carry text): "12" → 12
+        if kind == "number" and field is self.info.id and t is float and not value.is_integer():
+            return (False, None)
+        return eq_literal(field, value, self.dialect)
 
     def _target(self, field: Field) -> ColumnElement[Any]:
+        """What ranges and sorts compare: strings by code point (an ``Enum`` as its label, not its declaration
+        order; a ``Uuid`` as its canonical text)."""
         if field.kind == "anyid":
             return sa.type_coerce(field.column, sa.String())
         if field.kind == "string":
-            return self.text_of(field.column)
+            return self.text_of(self._text(field))
         return field.column
+
+    def _text(self, field: Field) -> ColumnElement[Any]:
+        """The text of a string column as entities hold it: an ``Enum``'s label (servers compare enums by
+        declaration order), a ``Uuid``'s canonical form (SQLite and MariaDB store 32 hex digits)."""
+        column: ColumnElement[Any] = field.column
+        if is_uuid(field):  # native on PostgreSQL and MariaDB 10.7+ (canonical text), else 32 hex digits
+            if self.postgres:
+                return sa.cast(column, sa.Text())
+            text = sa.func.lower(sa.cast(column, sa.String(36)))
+            parts = [sa.func.substr(text, start, n) for start, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
+            joined: ColumnElement[Any] = parts[0]
+            for part in parts[1:]:
+                joined = joined.concat("-").concat(part)
+            return sa.case((sa.func.length(text) == 32, joined), else_=text)
+        if is_enum(field) and not self.sqlite:
+            return sa.cast(column, sa.Text() if self.postgres else sa.String(255))
+        return column
 
     def _eq(self, field: Field, value: Any) -> Clause:
         column = field.column
@@ -189,10 +194,14 @@ class SqlCompiler(QueryCompiler[Clause]):
         """``field = bound`` under the binary collation. On a server a string column is also compared under its own
         collation, which any byte-equal value satisfies too: that term lets the column's index find the rows (an
         index does not serve a comparison under another collation)."""
+        if is_uuid(field) or is_enum(field):  # equal labels / UUIDs: equal values, whatever the stored form
+            return sa.and_(field.column.is_not(None), field.column == bound)
         clause = sa.and_(field.column.is_not(None), self._target(field) == bound)
         return sa.and_(field.column == bound, clause) if field.kind == "string" and not self.sqlite else clause
 
     def _bind_type(self, field: Field) -> Any:
+        if is_uuid(field) or is_enum(field):
+            return field.column.type
         return sa.String() if field.kind in ("anyid", "string") else field.column.type
 
     def id_equals(self, name: str) -> Clause:
@@ -203,11 +212,8 @@ class SqlCompiler(QueryCompiler[Clause]):
 
     def id_literal(self, value: Any) -> tuple[bool, Any]:
         """``(True, bound value)`` for an id value some row can have, else ``(False, None)``: nothing matches (an
-        integer key holds 64 bits on every engine: a larger number is no key, not a driver error)."""
-        ok, bound = (False, None) if value is None else self._literal(self.info.id, value)
-        if ok and type(bound) is int and isinstance(self.info.id.column.type, sa.Integer):
-            return (-(2**63) <= bound < 2**63, bound)
-        return ok, bound
+        integer key holds what its column type holds: a larger number is no key, not a driver error)."""
+        return (False, None) if value is None else self._literal(self.info.id, value)
 
     def _compare(self, node: Compare, field: Field) -> Clause:
         """``eq``/``ne``/ranges on a typed column."""
@@ -218,13 +224,25 @@ class SqlCompiler(QueryCompiler[Clause]):
         value = node.value
         if field.kind == "anyid":
             return self._id_range(node, field)
-        ok, bound = self._literal(field, value)
-        if not ok or (field.kind == "number" and type(value) not in (int, float)):
+        op: str = node.op
+        t = type(value)
+        if field.kind == "number" and (t is int or t is float):
+            rewritten = range_literal(field, op, value, self.dialect)
+            if isinstance(rewritten, bool):
+                return field.column.is_not(None) if rewritten else sa.false()
+            op, bound = rewritten
+        elif field.kind == "string" and t is str:
+            op, bound = string_bound(op, value, self.postgres)
+        elif field.kind in ("bool", "datetime") or (field.kind == "other" and t not in (list, dict)):
+            ok, bound = self._literal(field, value)
+            if not ok:
+                return sa.false()
+        else:
             return sa.false()
         target = self._target(field)
-        literal = sa.literal(bound, self._bind_type(field))
+        literal = sa.literal(bound, sa.String() if field.kind == "string" else field.column.type)
         ops = {"gt": target > literal, "gte": target >= literal, "lt": target < literal, "lte": target <= literal}
-        return sa.and_(field.column.is_not(None), ops[node.op])
+        return sa.and_(field.column.is_not(None), ops[op])
 
     def _id_range(self, node: Compare, field: Field) -> Clause:
         """Ranges on an ``AnyId`` column: the tagged strings order numbers numerically, then strings."""
@@ -252,7 +270,9 @@ class SqlCompiler(QueryCompiler[Clause]):
         text: ColumnElement[Any]
         if field.kind == "anyid":  # string ids by their text (the tag never reaches the pattern); integers never
             is_string, text = _string_id_text(column)
-        elif field.kind == "string" or self.sqlite:
+        elif field.kind == "string":
+            text, is_string = self._text(field), column.is_not(None)
+        elif self.sqlite:
             text, is_string = column, column.is_not(None)
         else:
             raise self.unsupported(node, "a regular expression on a column that is neither text nor JSON")
@@ -290,7 +310,7 @@ class SqlCompiler(QueryCompiler[Clause]):
                     raise self.unsupported(node, "search in JSON columns is not compiled on this database yet")
                 clauses.append(sa.func.dbm_search(sa.type_coerce(field.column, sa.Text()), rest, needle) == 1)
             elif field.kind == "string" and not rest:
-                clauses.append(self._contains(field.column, needle))
+                clauses.append(self._contains(self._text(field), needle))
             elif field.kind == "anyid" and not rest:  # string ids: their text; integer ids never match
                 is_string, text = _string_id_text(field.column)
                 clauses.append(sa.and_(is_string, self._contains(text, needle)))
@@ -335,16 +355,6 @@ class SqlCompiler(QueryCompiler[Clause]):
             terms += [is_null.desc(), target.desc()] if key.descending else [is_null.asc(), target.asc()]
         terms.append(self.info.order.asc())
         return terms
-
-
-def to_column_datetime(value: datetime, column: sa.Column[Any]) -> datetime:
-    """Naive values are UTC: a naive column stores naive UTC, an aware column the same instant in UTC (SQLite and
-    MySQL/MariaDB keep no offset: they store the wall time, which is then UTC's, and ``SQLAdapter`` reads it back
-    as UTC)."""
-    aware = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(UTC)
-    if getattr(column.type, "timezone", False):
-        return aware
-    return aware.replace(tzinfo=None)
 
 
 def _string_id_text(column: ColumnElement[Any]) -> tuple[Clause, ColumnElement[Any]]:

@@ -31,7 +31,7 @@ from ..errors import (
 )
 from .regex_sql import REGEXP_ERROR, RegexUnsupported
 
-__all__ = ["AdapterConnectionError", "AdapterError", "translate_sql_error"]
+__all__ = ["AdapterConnectionError", "AdapterError", "is_out_of_range", "translate_sql_error"]
 
 _DUPLICATE_MARKERS = ("unique", "duplicate")
 
@@ -71,6 +71,18 @@ def _is_conflict(exc: BaseException) -> bool:
         return False
     args: tuple[Any, ...] = getattr(exc.orig, "args", ())
     return getattr(exc.orig, "sqlstate", None) in _CONFLICT_SQLSTATES or args[:1] in {(c,) for c in _CONFLICT_CODES}
+
+
+_RANGE_SQLSTATES = frozenset({"22003"})  # numeric_value_out_of_range
+_RANGE_CODES = frozenset({1264, 1690})  # MariaDB/MySQL: out of range value, BIGINT value is out of range
+
+
+def is_out_of_range(exc: BaseException) -> bool:
+    """The engine refused a number its column (or arithmetic) cannot hold: an ``$inc`` past the column's range."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    args: tuple[Any, ...] = getattr(exc.orig, "args", ())
+    return getattr(exc.orig, "sqlstate", None) in _RANGE_SQLSTATES or args[:1] in {(c,) for c in _RANGE_CODES}
 
 
 def _is_connection_error(exc: BaseException) -> bool:

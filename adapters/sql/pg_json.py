@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..query import SortKey
+from .domains import string_bound
 from .json_leaves import Clause, JsonLeaves
 from .types import datetime_key, encode_json
 
@@ -45,6 +46,22 @@ def _date_text(e: ColumnElement[Any]) -> ColumnElement[Any]:
     return e.op("->>", return_type=sa.Text())(sa.literal(_DATE, sa.Text()))
 
 
+def _has_nul(value: Any) -> bool:
+    """Whether a literal holds a string (or object key) with the NUL character."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if type(v) is str:
+            if "\x00" in v:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list | tuple):
+            stack.extend(v)
+    return False
+
+
 class PgJson(JsonLeaves):
     """Builds ``jsonb`` clauses for one JSON column; collects guard conditions (see the module docstring)."""
 
@@ -57,6 +74,8 @@ class PgJson(JsonLeaves):
         """The ``jsonb`` value at the sub-path (``NULL`` when missing)."""
         if not rest:
             return self.root
+        if "\x00" in rest:  # no stored key holds NUL (jsonb cannot): the path reaches nothing
+            return sa.cast(sa.null(), JSONB)
         return sa.func.jsonb_extract_path(self.root, *[sa.literal(s, sa.Text()) for s in rest.split(".")])
 
     def array_guard(self, rest: str) -> list[Clause]:
@@ -80,12 +99,15 @@ class PgJson(JsonLeaves):
     def _eq_one(self, e: ColumnElement[Any], value: Any) -> Clause:
         if value is None:
             return self._typeof(e) == "null"
+        if _has_nul(value):  # no stored string holds NUL (jsonb cannot)
+            return sa.false()
         if isinstance(value, datetime):
             return sa.and_(self._is_date(e), _date_text(e) == datetime_key(value))
         return e == _lit(value)
 
     def _range_one(self, e: ColumnElement[Any], op: str, value: Any) -> Clause:
         if isinstance(value, str):
+            op, value = string_bound(op, value, True)
             left: ColumnElement[Any] = _text(e).collate("C")
             right: Any = sa.literal(value, sa.Text())
             typed = self._typeof(e) == "string"
@@ -113,6 +135,8 @@ class PgJson(JsonLeaves):
         return _text(e)
 
     def _contains(self, text: ColumnElement[Any], needle: str) -> Clause:
+        if "\x00" in needle:
+            return sa.false()
         return sa.func.strpos(sa.func.lower(text), needle) > 0
 
     # ----------------------------------------------------------------------------------------------- sort

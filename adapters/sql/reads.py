@@ -61,7 +61,14 @@ class SqlReads(BaseAdapter):
         return self._compiler
 
     def _where(self, node: Node) -> sa.ColumnElement[bool]:
-        return self._compiler_().compile(node)
+        """The clause of ``node``; its guards wait in the compiler for ``take_guards`` (a failed compilation drops
+        them: they must not reach the next call)."""
+        compiler = self._compiler_()
+        try:
+            return compiler.compile(node)
+        except BaseException:
+            compiler.take_guards()
+            raise
 
     async def _check_guards(self, conn: AsyncConnection) -> None:
         """Run the compiler's guard queries (PostgreSQL JSON paths): refuse what would differ."""
@@ -78,8 +85,10 @@ class SqlReads(BaseAdapter):
         assert self._compiler is not None
         where = self._where(params.filter)
         filter_guards = self._compiler.take_guards()
-        order = self._compiler.order_by(params.sort)
-        sort_guards = self._compiler.take_guards()
+        try:
+            order = self._compiler.order_by(params.sort)
+        finally:
+            sort_guards = self._compiler.take_guards()
         stmt = sa.select(*self._columns()).where(where)
         paged = stmt.order_by(*order)
         if params.limit is not None:

@@ -25,9 +25,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["AnyId", "JSONText", "decode_json", "encode_id", "encode_json", "encode_value", "sort_bytes"]
+__all__ = ["ANYID_LENGTH", "AnyId", "JSONText", "decode_json", "encode_id", "encode_json", "encode_value", "sort_bytes"]
 
 _OFFSET = 2**63
+ANYID_LENGTH = 255  # characters of an AnyId column: the tag and the id
 _INT_TAG = "i"
 _STR_TAG = "s"
 
@@ -56,15 +57,15 @@ def decode_id(stored: str) -> int | str:
 class AnyId(TypeDecorator[Any]):
     """A column holding string or integer ids, each keeping its type (see the module docstring)."""
 
-    impl = sa.String(255)
+    impl = sa.String(ANYID_LENGTH)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(sa.String(255, collation="C"))
+            return dialect.type_descriptor(sa.String(ANYID_LENGTH, collation="C"))
         if dialect.name in ("mysql", "mariadb"):
-            return dialect.type_descriptor(sa.String(255, collation="utf8mb4_nopad_bin"))
-        return dialect.type_descriptor(sa.String(255))
+            return dialect.type_descriptor(sa.String(ANYID_LENGTH, collation="utf8mb4_nopad_bin"))
+        return dialect.type_descriptor(sa.String(ANYID_LENGTH))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:

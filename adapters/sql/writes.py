@@ -6,10 +6,9 @@ declared indexes and their unique keys (``unique.py``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,12 +19,13 @@ from ..errors import query_error
 from ..memory_eval import apply_update
 from ..query import In, Node, Update, check_value
 from ..query_limits import check_shape
-from .columns import Field, TableInfo
-from .compiler import to_column_datetime
-from .types import decode_json, encode_id, encode_value
+from .columns import Field, TableInfo, decode_cell
+from .domains import check_json, check_stored, int_bounds, range_literal
+from .errors import is_out_of_range
+from .types import ANYID_LENGTH, decode_json, encode_id, encode_value
 from .unique import UniqueKeys
 
-__all__ = ["MARIADB_JSON_DEPTH", "SqlWrites", "null_inc_error"]
+__all__ = ["MARIADB_JSON_DEPTH", "SqlWrites", "inc_error", "null_inc_error"]
 
 MARIADB_JSON_DEPTH = 31  # JSON_VALID refuses 32 nested objects/arrays: deeper values are a 422 on MariaDB
 
@@ -75,33 +75,25 @@ class SqlWrites(BaseAdapter):
                 ) from None
             if self.dialect in ("mysql", "mariadb") and isinstance(encoded, dict | list):  # MariaDB: 31 levels at most
                 check_shape(encoded, where, kind, max_depth=MARIADB_JSON_DEPTH)
+            check_json(value, where, kind, self.dialect)
             return encoded
-        value = check_value(value, where, kind)
-        if value is None:
-            return None
-        t = type(value)
-        ok = {
-            "number": t is int or t is float,
-            "string": t is str,
-            "bool": t is bool,
-            "datetime": t is datetime,
-            "other": t not in (list, dict),
-        }.get(f.kind, False)
-        if not ok:
-            raise query_error(where, f"'{f.key}' holds {f.kind} values, not {t.__name__}", repr(value)[:80], kind)
-        if t is str and "\x00" in value and self.dialect == "postgresql":
-            raise query_error(where, "PostgreSQL text cannot hold the NUL character", repr(value)[:80], kind)
-        if t is datetime:
-            return to_column_datetime(value, f.column)
-        return value
+        return check_stored(f, check_value(value, where, kind), self.dialect, where, kind)
 
-    def _id_value(self, id: Any, where: str) -> Any:
-        kind = self._table_info().id.kind
-        if kind == "anyid" and encode_id(id) is None:
-            raise query_error(where, "an integer id must fit in 64 bits", id, "entity")
-        if (kind == "number" and type(id) is not int) or (kind == "string" and type(id) is not str):
-            raise query_error(where, f"the id column holds {kind} values", repr(id)[:80], "entity")
-        return id
+    def _id_value(self, id: Any, where: str) -> tuple[Any, Any]:
+        """``(id, value to bind)`` of an explicit id checked against the id column (type, range, length, NUL: a
+        422 naming ``where``)."""
+        field = self._table_info().id
+        id = check_value(id, where, "entity")
+        if field.kind == "anyid":
+            if encode_id(id) is None:
+                raise query_error(where, "an integer id must fit in 64 bits", str(id)[:80], "entity")
+            if type(id) is str and (len(id) >= ANYID_LENGTH or (self.dialect == "postgresql" and "\x00" in id)):
+                message = f"a string id holds at most {ANYID_LENGTH - 1} characters, no NUL"
+                raise query_error(where, message, id[:80], "entity")
+            return id, id
+        if (field.kind == "number" and type(id) is not int) or (field.kind == "string" and type(id) is not str):
+            raise query_error(where, f"the id column holds {field.kind} values", repr(id)[:80], "entity")
+        return id, check_stored(field, id, self.dialect, where, "entity")
 
     @property
     def _keys(self) -> UniqueKeys:
@@ -135,10 +127,10 @@ class SqlWrites(BaseAdapter):
             stmt = stmt.with_for_update()
         out = []
         for row in (await conn.execute(stmt)).all():
-            doc: dict[str, Any] = {self.id_key: row[1]}
+            doc: dict[str, Any] = {self.id_key: decode_cell(info.id, row[1])}
             for f, value in zip(fields, row[2:]):
                 if f.kind != "json":
-                    doc[f.key] = float(value) if isinstance(value, Decimal) else value
+                    doc[f.key] = decode_cell(f, value)
                 elif value is not None:
                     doc[f.key] = decode_json(value)
             out.append((row[0], doc))
@@ -206,16 +198,41 @@ class SqlWrites(BaseAdapter):
                 (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
             )
         if values is not None and not self._keys.touched_by(update.paths):
-            for path, _ in update.inc:
+            for path, amount in update.inc:
                 column = info.fields[path].column
-                null = await conn.execute(
-                    sa.select(sa.literal(1)).select_from(info.table).where(where, column.is_(None)).limit(1)
-                )
-                if null.first() is not None:
-                    raise null_inc_error(path)
-            result = await conn.execute(info.table.update().where(where).values(values))
+                for clause, error in ((column.is_(None), null_inc_error), (self._overflows(path, amount), inc_error)):
+                    if clause is None:
+                        continue
+                    stmt = sa.select(sa.literal(1)).select_from(info.table).where(where, clause).limit(1)
+                    if (await conn.execute(stmt)).first() is not None:
+                        raise error(path)
+            async with self._inc_range(update):
+                result = await conn.execute(info.table.update().where(where).values(values))
             return int(result.rowcount)
         return await self._update_rows(conn, where, update)
+
+    def _overflows(self, path: str, amount: int | float) -> sa.ColumnElement[bool] | None:
+        """The rows whose integer column ``path`` would leave its range with ``+ amount`` (``None``: no bound)."""
+        field = self._table_info().fields[path]
+        bounds = int_bounds(field, self.dialect)
+        if bounds is None or amount == 0:
+            return None
+        limit = ("gt", bounds[1] - amount) if amount > 0 else ("lt", bounds[0] - amount)
+        rewritten = range_literal(field, *limit, self.dialect)  # a bound the column can bind (or a constant)
+        if isinstance(rewritten, bool):
+            return field.column.is_not(None) if rewritten else None
+        op, bound = rewritten
+        return field.column >= bound if op == "gte" else field.column <= bound
+
+    @asynccontextmanager
+    async def _inc_range(self, update: Update) -> AsyncIterator[None]:
+        """The database's out-of-range error of an ``$inc`` (a concurrent change after the check) as the 422."""
+        try:
+            yield
+        except sa.exc.DBAPIError as exc:
+            if not update.inc or not is_out_of_range(exc):
+                raise
+            raise inc_error(update.inc[0][0]) from None
 
     def _plain_update(self, update: Update) -> tuple[Update, dict[str, Any] | None]:
         """The update checked against the table (422), without ``$unset`` of absent columns (nothing to remove
@@ -236,8 +253,13 @@ class SqlWrites(BaseAdapter):
         for path in update.unset:
             values[info.fields[path].column.key] = sa.null()
         for path, amount in update.inc:
-            column = info.fields[path].column
-            values[column.key] = column + amount
+            f = info.fields[path]
+            if int_bounds(f, self.dialect) is not None and amount != int(amount):
+                raise query_error(f"$inc.{path}", f"'{f.key}' holds integers", repr(amount), "update")
+            if int_bounds(f, self.dialect) is not None:  # bound as 64 bits: an overflow is the column's own error
+                values[f.column.key] = f.column + sa.literal(int(amount), sa.BigInteger())
+            else:
+                values[f.column.key] = f.column + amount
         return update, values
 
     async def _update_rows(self, conn: AsyncConnection, where: sa.ColumnElement[bool], update: Update) -> int:
@@ -264,6 +286,11 @@ class SqlWrites(BaseAdapter):
             await conn.execute(info.table.update().where(info.order == order).values(values))
         await self._keys.file(conn, news, update.paths)
         return len(changes)
+
+
+def inc_error(path: str) -> Exception:
+    """The 422 of an ``$inc`` whose result the column cannot hold (``$inc`` beyond 64 bits fails everywhere)."""
+    return query_error(f"$inc.{path}", f"$inc leaves the range of the column at '{path}'", None, "update")
 
 
 def null_inc_error(path: str) -> Exception:
