@@ -13,7 +13,9 @@ aliases is reachable. ``authenticate`` verifies the bearer token (401 ``NO_TOKEN
 401 ``INVALID_TOKEN`` (``data.reason: "user"``), and the stored role, not the signed one, is put with ``id`` and
 ``email`` in ``ctx.meta.user``; the admin route's ``authorize`` is a 403 ``FORBIDDEN`` for anyone
 else. After ``login`` the token is also sent as the ``Authorization`` response header, as the course's gateway does.
-The gateway only does HTTP: verifying the token is the one thing it decides.
+The gateway only does HTTP: verifying the token is the one thing it decides. ``POST /api/public/login`` is rate
+limited per client address (``login_limit`` a minute, then 429 ``RATE_LIMIT_EXCEEDED``): passwords cannot be
+guessed at the speed of the server (the course's gateway has no limit).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from gateway import ApiGateway, ForbiddenError, UnAuthorizedError
 
 from .auth import Tokens
 
-__all__ = ["ROUTES", "schema"]
+__all__ = ["ROUTES", "routes", "schema"]
 
 _PUBLIC = {"POST /register": "user.create", "POST /login": "user.login"}
 _CATALOGUE = {"GET /": "product.list", "GET /:id": "product.get"}
@@ -83,8 +85,33 @@ def authorize(self: Any, ctx: Any, route: Any, request: Any) -> None:
         raise ForbiddenError("FORBIDDEN", None, "Admin access required")
 
 
-def schema(tokens: Tokens, host: str = "127.0.0.1", port: int = 3000, server: bool = True) -> dict[str, Any]:
-    """The gateway schema on ``host:port`` (``port`` 0: any free port; ``server=False``: the ASGI app only)."""
+def _login_key(request: Any) -> str | None:
+    """The rate-limit key of a request to the public route: the client's address for a login, none otherwise."""
+    if not request.scope["path"].endswith("/login"):
+        return None
+    client = request.client
+    return client.host if client is not None else "unknown"
+
+
+def routes(login_limit: int = 0) -> list[dict[str, Any]]:
+    """``ROUTES``, with at most ``login_limit`` logins a minute per client address (0: no limit)."""
+    if login_limit <= 0:
+        return ROUTES
+    limited = {**ROUTES[0], "rate_limit": {"window": 60_000, "limit": login_limit, "key": _login_key}}
+    return [limited, *ROUTES[1:]]
+
+
+def schema(
+    tokens: Tokens,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    server: bool = True,
+    login_limit: int = 0,
+    trust_proxy: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The gateway schema on ``host:port`` (``port`` 0: any free port; ``server=False``: the ASGI app only), with
+    ``login_limit`` logins a minute per client address (0: none), client addresses taken from ``X-Forwarded-For``
+    of the ``trust_proxy`` addresses only."""
 
     def created(self: Any) -> None:
         self.tokens = tokens
@@ -97,7 +124,8 @@ def schema(tokens: Tokens, host: str = "127.0.0.1", port: int = 3000, server: bo
             "host": host,
             "port": port,
             "server": server,
-            "routes": ROUTES,
+            "routes": routes(login_limit),
+            "trust_proxy": list(trust_proxy) or False,
             "body_limit": "64kb",
             "openapi": {"path": "/openapi.json", "docs_path": "/docs", "title": "Shop API", "version": "1.0.0"},
         },

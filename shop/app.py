@@ -65,7 +65,7 @@ def build(config: ShopConfig, *, storage: Storage | None = None, logger: Any = T
         "order": lambda: order.schema(storage),
         "email": email.schema,
         "notification": notification.schema,
-        "api": lambda: api.schema(tokens, config.host, config.port, server),
+        "api": lambda: api.schema(tokens, config.host, config.port, server, config.login_limit, config.trust_proxy),
     }
     for name in config.services:
         broker.create_service(factories[name]())

@@ -14,6 +14,8 @@
 | ``SHOP_ENV`` | ``development`` | ``production`` makes a missing ``JWT_SECRET`` a startup error |
 | ``SHOP_ADMIN_EMAIL`` / ``SHOP_ADMIN_PASSWORD`` | ``admin@shop.local`` / generated | the admin seeded on first run |
 | ``SHOP_BCRYPT_ROUNDS`` | ``12`` | bcrypt's cost (4 to 16; tests use 4) |
+| ``SHOP_LOGIN_LIMIT`` | ``10`` | logins per minute and client address (``0``: no limit); more is a 429 |
+| ``SHOP_TRUST_PROXY`` | unset | ``127.0.0.1,10.0.0.2``: proxies whose ``X-Forwarded-For`` names the client |
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class ShopConfig:
     admin_email: str = "admin@shop.local"
     admin_password: str | None = None
     bcrypt_rounds: int = 12
+    login_limit: int = 10
+    trust_proxy: tuple[str, ...] = ()
     transporter: str | None = None
     cacher: str = "Memory"
     namespace: str = "shop"
@@ -79,6 +83,8 @@ class ShopConfig:
         cfg.port = _int(env, "PORT", cfg.port, 0, 65535)
         cfg.jwt_expires_in = _int(env, "JWT_EXPIRES_IN", cfg.jwt_expires_in, 1, 10 * 365 * 86400)
         cfg.bcrypt_rounds = _int(env, "SHOP_BCRYPT_ROUNDS", cfg.bcrypt_rounds, 4, 16)
+        cfg.login_limit = _int(env, "SHOP_LOGIN_LIMIT", cfg.login_limit, 0, 1_000_000)
+        cfg.trust_proxy = tuple(ip for ip in env.get("SHOP_TRUST_PROXY", "").replace(" ", ",").split(",") if ip)
         secret = env.get("JWT_SECRET") or ""
         if secret:
             if cfg.env == "production" and len(secret.encode()) < 32:

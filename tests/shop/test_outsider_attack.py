@@ -24,7 +24,8 @@ from .server import sql_available
 
 ADMIN = {"email": "boss@shop.test", "password": "admin-password"}
 ENV = {"DATABASE_URL": "memory://", "JWT_SECRET": "attack-test-secret-of-at-least-32-bytes", "SHOP_BCRYPT_ROUNDS": "4",
-       "SHOP_ADMIN_EMAIL": ADMIN["email"], "SHOP_ADMIN_PASSWORD": ADMIN["password"]}  # fmt: skip
+       "SHOP_ADMIN_EMAIL": ADMIN["email"], "SHOP_ADMIN_PASSWORD": ADMIN["password"],
+       "SHOP_LOGIN_LIMIT": "0"}  # fmt: skip
 
 
 class Client:
