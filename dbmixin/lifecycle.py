@@ -29,7 +29,10 @@ __all__ = ["LIFECYCLE_METHODS", "created", "merged", "started", "stopped"]
 def merged(self: Any, schema: dict[str, Any]) -> None:
     """Subscribe the service to its own ``cache.clean.<fullName>`` event (unless the schema handles it already), so
     the clean a write sends reaches the cacher of every node that runs the service (moleculer-db leaves that
-    subscription to the user)."""
+    subscription to the user). A node without a cacher has nothing to clean: it does not subscribe (nor get the
+    packets)."""
+    if getattr(self.broker, "cacher", None) is None:
+        return
     settings = schema.get("settings") or {}
     full_name = full_service_name(str(schema.get("name", "")), schema.get("version"), settings)
     event = f"cache.clean.{full_name}"

@@ -61,3 +61,16 @@ async def test_a_schema_that_handles_its_clean_event_keeps_its_handler(cluster: 
     await settle()
     assert sorted(seen) == ["a", "b"]
     assert await b.cacher.get("posts.find:kept") == [1]  # the user's handler replaced the default clean
+
+
+async def test_a_node_without_a_cacher_does_not_subscribe_nor_get_the_cleans(cluster: Any) -> None:
+    posts = {"name": "posts", "mixins": [DbMixin]}
+    a = await cluster("a", posts, cacher="Memory")
+    b = await cluster("b", posts)  # no cacher: nothing to clean there
+    await settle()
+    assert "cache.clean.posts" in a.get_local_service("posts").schema["events"]
+    assert "cache.clean.posts" not in (b.get_local_service("posts").schema.get("events") or {})
+    await a.cacher.set("posts.find:stale", [1])
+    await b.call("posts.create", {"title": "written on the node without a cacher"})
+    await settle()
+    assert await a.cacher.get("posts.find:stale") is MISSING  # the other node still cleans
