@@ -1,4 +1,4 @@
-"""The query tree: small immutable nodes, and ``parse_query`` that validates a Mongo-flavoured dict into them.
+"""The query tree: ``parse_query`` validates a Mongo-flavoured dict into the nodes of ``query_nodes.py``.
 
 Every adapter consumes this tree and never the raw dict, so a malformed query is rejected in one place (a 422
 ``ValidationError`` naming the path, e.g. ``price.$gt``) and no adapter ever sees one. The semantics of each
@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
 from .errors import query_error
 from .query_limits import (
@@ -25,6 +24,20 @@ from .query_limits import (
     MAX_PATH_LENGTH,
     check_shape,
     is_valid_unicode,
+)
+from .query_nodes import (
+    COMPARE_OPS,
+    RANGE_OPS,
+    And,
+    Compare,
+    Exists,
+    In,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    Regex,
+    Search,
 )
 from .query_regex import RegexError, translate
 
@@ -48,89 +61,6 @@ __all__ = [
     "regex_flags",
     "split_path",
 ]
-
-CompareOp: TypeAlias = Literal["eq", "ne", "gt", "gte", "lt", "lte"]
-COMPARE_OPS: tuple[str, ...] = ("eq", "ne", "gt", "gte", "lt", "lte")
-RANGE_OPS = frozenset(("gt", "gte", "lt", "lte"))
-
-
-@dataclass(frozen=True, slots=True)
-class MatchAll:
-    """Matches every entity (an empty or ``None`` query)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Compare:
-    """``path <op> value``; ``op`` is one of ``eq ne gt gte lt lte`` (Mongo's ``$eq`` ... without the ``$``)."""
-
-    path: str
-    op: CompareOp
-    value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class In:
-    """``$in`` (``negate=False``) or ``$nin`` (``negate=True``) over a tuple of literal values."""
-
-    path: str
-    values: tuple[Any, ...]
-    negate: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Exists:
-    """``$exists``: the field is present (``flag=True``, even when ``None``) or absent (``flag=False``)."""
-
-    path: str
-    flag: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Regex:
-    """``$regex`` with ``$options``: ``flags`` is a sorted subset of ``"imsx"``; ``pattern`` is portable syntax."""
-
-    path: str
-    pattern: str
-    flags: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Search:
-    """The find param ``search``: case-insensitive substring over ``fields`` (all top-level fields if empty).
-
-    ``exclude`` lists paths never searched, nor anything under them (``"secret"`` also hides ``"secret.x"``):
-    with ``fields == ()`` it keeps e.g. hidden fields out of a default search; explicit ``fields`` that are, or
-    lie under, an excluded path are dropped too (a search left with no field matches nothing).
-    """
-
-    text: str
-    fields: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class And:
-    """All children match (never empty: the parser turns an empty conjunction into ``MatchAll``)."""
-
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Or:
-    """At least one child matches (never empty)."""
-
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    """The child does not match (a missing field does not match ``child``, so it matches ``Not(child)``)."""
-
-    child: Node
-
-
-Node: TypeAlias = MatchAll | Compare | In | Exists | Regex | Search | And | Or | Not
-
 
 # ------------------------------------------------------------------------------------------------------ paths
 
