@@ -1,8 +1,9 @@
 """The ``product`` service (post 11): the catalogue's CRUD for the admin routes, cached reads for everyone, and
 the stock operations the order service calls.
 
-* ``reduce_stock`` is ONE conditional, atomic write: ``update_many({"_id": id, "stock": {"$gte": q}},
-  {"$inc": {"stock": -q}})`` matches 1 (stock taken) or 0 (not enough, or no such product): never read-then-write,
+* ``reduce_stock`` is ONE conditional, atomic write: ``update_many({"_id": id, "stock": {"$gte": q}, "isActive":
+  {"$ne": False}}, {"$inc": {"stock": -q}})`` matches 1 (stock taken) or 0 (not enough, deactivated, or no such
+  product; a deactivated one is a 422 ``PRODUCT_UNAVAILABLE``): never read-then-write,
   so 200 concurrent orders of a stock of 50 leave exactly 50 winners and a stock of 0. Insufficient stock is a 422
   ``INSUFFICIENT_STOCK`` with ``{"available", "requested"}``. The course read the stock, then decremented: two
   concurrent orders could both pass the check and drive the stock negative.
@@ -48,12 +49,15 @@ async def _changed(self: Any, ctx: Any, product_id: str) -> dict[str, Any]:
 
 async def _reduce_stock(self: Any, ctx: Any) -> dict[str, Any]:
     product_id, quantity = ctx.params["id"], ctx.params["quantity"]
-    won = await self.adapter.update_many({"_id": product_id, "stock": {"$gte": quantity}},
+    won = await self.adapter.update_many({"_id": product_id, "stock": {"$gte": quantity}, "isActive": {"$ne": False}},
                                          {"$inc": {"stock": -quantity}})  # fmt: skip
     if not won:
         current = await self.adapter.find_by_id(product_id)
         if current is None:
             raise EntityNotFoundError(product_id)
+        if current.get("isActive") is False:  # deactivated since the order's check: the same answer as that check
+            data = {"productId": product_id}
+            raise MoleculerClientError("Product is not available", 422, "PRODUCT_UNAVAILABLE", data)
         raise MoleculerClientError("Insufficient stock", 422, "INSUFFICIENT_STOCK",
                                    {"available": current.get("stock"), "requested": quantity})  # fmt: skip
     return await _changed(self, ctx, product_id)

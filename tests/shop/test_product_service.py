@@ -66,7 +66,17 @@ async def test_reduce_stock_is_a_conditional_update_many(broker):
         await broker.call("product.reduce_stock", {"id": product["_id"], "quantity": 3})
     finally:
         service.adapter.update_many = original
-    assert calls == [({"_id": product["_id"], "stock": {"$gte": 3}}, {"$inc": {"stock": -3}})]
+    condition = {"_id": product["_id"], "stock": {"$gte": 3}, "isActive": {"$ne": False}}
+    assert calls == [(condition, {"$inc": {"stock": -3}})]
+
+
+async def test_a_product_deactivated_after_the_orders_check_sells_nothing(broker):
+    product = await broker.call("product.create", {**KEYBOARD, "stock": 5})
+    await broker.call("product.update", {"id": product["_id"], "isActive": False})
+    with pytest.raises(MoleculerClientError) as info:
+        await broker.call("product.reduce_stock", {"id": product["_id"], "quantity": 1})
+    assert (info.value.code, info.value.type) == (422, "PRODUCT_UNAVAILABLE")
+    assert (await broker.call("product.get", {"id": product["_id"]}))["stock"] == 5
 
 
 async def test_insufficient_stock_and_unknown_products(broker):
