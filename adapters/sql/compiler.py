@@ -130,7 +130,7 @@ class SqlCompiler(QueryCompiler[Clause]):
                 return json.strings(rest, self._regex_match(node))
             return json.leaf(node, rest)
         if not self.sqlite:
-            raise self.unsupported(node, "queries into JSON columns are only compiled on SQLite so far")
+            raise self.unsupported(node, "JSON columns are queried on SQLite, PostgreSQL and MariaDB only")
         text = sa.type_coerce(field.column, sa.Text())
         return sa.func.dbm_match(text, encode_leaf(field.key, node)) == 1
 
