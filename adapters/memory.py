@@ -4,8 +4,11 @@
     MemoryAdapter(persistent=True)                                                # keep data across connect
 
 * **A fresh store per connect** (like moleculer-db's MemoryAdapter, which opens a new NeDB datastore in
-  ``connect``): each ``connect()`` starts empty, so two brokers built from one schema (one adapter object) do not
-  see each other's data. ``persistent=True`` keeps the data across ``disconnect``/``connect`` instead.
+  ``connect``): a ``connect()`` while no one is connected starts empty, so brokers built one after the other from
+  one schema (one adapter object) do not see each other's data. While one is connected, another ``connect()`` (a
+  second broker running at the same time from the same schema) joins the same store, as a second client of one
+  database would; moleculer-db would empty the first broker's data under it. ``persistent=True`` keeps the data
+  across ``disconnect``/``connect`` instead.
 * Entities are keyed by id (``query_values.hash_key``: ``5`` and ``5.0`` are one id, ``True``/``"5"`` are
   others), so ``find_by_id`` is a dict lookup. Generated ids are ``uuid4().hex`` strings; given ids are kept.
 * Indexes are declared as in ``adapters/indexes.py``. Equality and ``$in`` on an indexed path (alone, or inside a
@@ -54,6 +57,7 @@ class MemoryAdapter(IndexPlanner, BaseAdapter):
     def __init__(self, indexes: Any = (), *, persistent: bool = False):
         super().__init__()
         self.persistent = persistent
+        self._connections = 0
         self._docs: dict[Any, dict[str, Any]] = {}
         self._seqs: dict[Any, int] = {}
         self._next_seq = 0
@@ -75,9 +79,14 @@ class MemoryAdapter(IndexPlanner, BaseAdapter):
             self.create_index(spec)
 
     async def connect(self) -> None:
-        """Start with an empty store (unless ``persistent``); indexes stay declared."""
-        if not self.persistent:
+        """Start with an empty store when no one else is connected (unless ``persistent``); indexes stay declared."""
+        if not self.persistent and self._connections == 0:
             self._reset()
+        self._connections += 1
+
+    async def disconnect(self) -> None:
+        """One connection fewer (the store is kept until the next ``connect`` while none is left)."""
+        self._connections = max(0, self._connections - 1)
 
     def create_index(self, index: str | Iterable[str] | IndexSpec, unique: bool = False) -> None:
         """Index a dotted path, or several (compound), built from the current data. Re-declaring an index is a

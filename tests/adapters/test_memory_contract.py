@@ -187,3 +187,25 @@ def test_a_rolled_back_transaction_restores_the_exact_state(initial: list[str], 
         assert ids(await adapter.find())[-1] == 99
 
     asyncio.run(run())
+
+
+async def test_two_brokers_running_at_once_from_one_schema_share_the_store() -> None:
+    """A second broker started while the first runs joins its store (one adapter object is one database); it
+    must not empty the first broker's data under it. Once both stopped, the next start is fresh again."""
+    schema = {"name": "posts", "mixins": [DbMixin], "adapter": MemoryAdapter()}
+    first, second = ServiceBroker(logger=False), ServiceBroker(logger=False)
+    first.create_service(schema)
+    second.create_service(schema)
+    await first.start()
+    await first.call("posts.create", {"title": "from the first broker"})
+    await second.start()
+    assert await first.call("posts.count") == 1 and await second.call("posts.count") == 1
+    await second.call("posts.create", {"title": "from the second broker"})
+    await second.stop()
+    assert await first.call("posts.count") == 2  # the second broker's stop leaves the first one's data alone
+    await first.stop()
+    third = ServiceBroker(logger=False)
+    third.create_service(schema)
+    await third.start()
+    assert await third.call("posts.count") == 0
+    await third.stop()
