@@ -25,6 +25,7 @@ from dbmixin import DbMixin, EntityNotFoundError
 from models import ORDER_STATUSES, TRANSITIONS, Order, OrderCreate, OrderStatusUpdate
 from models.fields import now
 
+from .product import product_unavailable
 from .storage import Storage
 
 __all__ = ["POPULATES", "PUBLIC_FIELDS", "schema"]
@@ -59,7 +60,7 @@ async def _create(self: Any, ctx: Any) -> dict[str, Any]:
     product_id, quantity = ctx.params["productId"], ctx.params["quantity"]
     product = await ctx.call("product.get", {"id": product_id})
     if product.get("isActive") is False:
-        raise MoleculerClientError("Product is not available", 422, "PRODUCT_UNAVAILABLE", {"productId": product_id})
+        raise product_unavailable(product_id)
     total = round(float(product["price"]) * quantity, 2)
     await ctx.call("product.reduce_stock", {"id": product_id, "quantity": quantity})
     try:

@@ -23,11 +23,17 @@ from models.fields import now
 
 from .storage import Storage
 
-__all__ = ["PUBLIC_FIELDS", "schema"]
+__all__ = ["PUBLIC_FIELDS", "product_unavailable", "schema"]
 
 PUBLIC_FIELDS = ["_id", "name", "description", "price", "stock", "category", "isActive", "createdAt", "updatedAt"]
 _STOCK_PARAMS = {"id": {"type": "string", "min": 1, "max": 64},
                  "quantity": {"type": "number", "integer": True, "min": 1, "max": 10_000}}  # fmt: skip
+
+
+def product_unavailable(product_id: str) -> MoleculerClientError:
+    """The 422 ``PRODUCT_UNAVAILABLE`` (``data: {"productId"}``) of a deactivated product: ``order.create``'s check
+    and ``reduce_stock``'s refused write answer the same."""
+    return MoleculerClientError("Product is not available", 422, "PRODUCT_UNAVAILABLE", {"productId": product_id})
 
 
 async def _create(self: Any, ctx: Any) -> dict[str, Any]:
@@ -56,8 +62,7 @@ async def _reduce_stock(self: Any, ctx: Any) -> dict[str, Any]:
         if current is None:
             raise EntityNotFoundError(product_id)
         if current.get("isActive") is False:  # deactivated since the order's check: the same answer as that check
-            data = {"productId": product_id}
-            raise MoleculerClientError("Product is not available", 422, "PRODUCT_UNAVAILABLE", data)
+            raise product_unavailable(product_id)
         raise MoleculerClientError("Insufficient stock", 422, "INSUFFICIENT_STOCK",
                                    {"available": current.get("stock"), "requested": quantity})  # fmt: skip
     return await _changed(self, ctx, product_id)
