@@ -43,10 +43,12 @@ class CpuMeter:
     """
 
     def __init__(self, source: Callable[[], tuple[float, float] | None] | None = None) -> None:
+        first = None
         if source is None:
-            source = read_proc_stat if read_proc_stat() is not None else _process_times
+            first = read_proc_stat()
+            source = read_proc_stat if first is not None else _process_times
         self.source = source
-        self.last = source()
+        self.last = first if first is not None else source()
 
     def read(self) -> int | None:
         now = self.source()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from broker import ServiceBroker
+from broker import ServiceBroker, cpu_usage
 from broker.cache_keys import MISSING
 from broker.context import Context
 from broker.cpu_usage import CpuMeter, read_proc_stat
@@ -42,6 +42,20 @@ def test_the_real_cpu_meter_reads_a_percent() -> None:
     sum(i * i for i in range(200_000))  # some work, so the counters move
     value = meter.read()
     assert value is None or 0 <= value <= 100
+
+
+def test_the_default_cpu_meter_reads_proc_stat_once_when_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    readings = iter([(10.0, 100.0), (60.0, 200.0)])
+    calls: list[str] = []
+
+    def fake_stat(path: str = "/proc/stat") -> tuple[float, float] | None:
+        calls.append(path)
+        return next(readings)
+
+    monkeypatch.setattr(cpu_usage, "read_proc_stat", fake_stat)
+    meter = CpuMeter()
+    assert len(calls) == 1  # the probe's reading is the first sample
+    assert meter.read() == 50  # 50 busy of 100, against that first sample
 
 
 async def test_heartbeats_carry_this_nodes_cpu_usage(cluster: Any, bus: Any) -> None:
