@@ -1,8 +1,8 @@
 """``Transit``: this node's side of Moleculer's protocol over a transporter (reference ``moleculer-core.md`` §9).
 
 It subscribes to the node's topics, announces the node (DISCOVER, INFO with an increasing ``seq``), keeps the
-remote nodes' services in the registry (``broker.nodes``), sends heartbeats and expires silent nodes, answers
-REQ/PING, and sends REQ/EVENT for the broker (``broker.remote``). Protocol version ``"4"`` talks to Moleculer
+remote nodes in the node catalog (``broker.nodes``) and their services in the registry (``broker.remote_services``),
+answers REQ/PING, and sends REQ/EVENT for the broker (``broker.remote``). Protocol version ``"4"`` talks to Moleculer
 0.14 nodes, ``"5"`` to 0.15 (``headers`` in REQ/RES/EVENT).
 
 Faults never crash the node: a packet that is not JSON, not an object, of another protocol version, without a
