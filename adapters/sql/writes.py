@@ -177,12 +177,8 @@ class SqlWrites(BaseAdapter):
             assert filter is not None
             where = self._where(filter)
             await self._check_guards(conn)
-        if not update:
-            return int(
-                (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
-            )
         update, values = self._plain_update(update)
-        if not update:
+        if not update:  # nothing to change (or only $unset of absent columns): the matched count
             return int(
                 (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
             )
@@ -243,12 +239,12 @@ class SqlWrites(BaseAdapter):
             values[info.fields[path].column.key] = sa.null()
         for path, amount in update.inc:
             f = info.fields[path]
-            if int_bounds(f, self.dialect) is not None and amount != int(amount):
-                raise query_error(f"$inc.{path}", f"'{f.key}' holds integers", repr(amount), "update")
-            if int_bounds(f, self.dialect) is not None:  # bound as 64 bits: an overflow is the column's own error
-                values[f.column.key] = f.column + sa.literal(int(amount), sa.BigInteger())
-            else:
+            if int_bounds(f, self.dialect) is None:
                 values[f.column.key] = f.column + amount
+            elif amount != int(amount):
+                raise query_error(f"$inc.{path}", f"'{f.key}' holds integers", repr(amount), "update")
+            else:  # bound as 64 bits: an overflow is the column's own error
+                values[f.column.key] = f.column + sa.literal(int(amount), sa.BigInteger())
         return update, values
 
     async def _update_rows(self, conn: AsyncConnection, where: sa.ColumnElement[bool], update: Update) -> int:
