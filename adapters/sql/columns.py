@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from ..errors import query_error
 from .types import AnyId, decode_json
 
-__all__ = ["Field", "TableInfo", "column_kind", "decode_cell", "json_text"]
+__all__ = ["Field", "TableInfo", "column_kind", "decode_cell", "decode_fields", "json_text"]
 
 
 def column_kind(column: sa.Column[Any]) -> str:
@@ -116,14 +116,7 @@ class TableInfo:
     def entity(self, row: Sequence[Any]) -> dict[str, Any]:
         """The entity of a row of ``selected``: JSON text decoded (SQL ``NULL``: the key is missing), typed values
         by ``decode_cell``, the id under ``id_key``."""
-        out: dict[str, Any] = {self.id_key: decode_cell(self.id, row[0])}
-        for f, value in zip(self.data_fields, row[1:]):
-            if f.kind == "json":
-                if value is not None:
-                    out[f.key] = decode_json(value)
-            else:
-                out[f.key] = decode_cell(f, value)
-        return out
+        return decode_fields({self.id_key: decode_cell(self.id, row[0])}, self.data_fields, row[1:])
 
     def field(self, path: str, where: str, kind: str = "query") -> tuple[Field, str]:
         """The field a dotted path starts in, and the rest of the path (``""`` for the column itself); an unknown
@@ -133,6 +126,18 @@ class TableInfo:
         if found is None:
             raise query_error(where, f"unknown field '{head}'", path, kind)
         return found, rest
+
+
+def decode_fields(out: dict[str, Any], fields: Sequence[Field], values: Sequence[Any]) -> dict[str, Any]:
+    """``out`` with the stored ``values`` of ``fields`` (JSON ones read as text, ``json_text``): JSON text
+    decoded (SQL ``NULL``: the key is missing), typed values by ``decode_cell``."""
+    for f, value in zip(fields, values):
+        if f.kind == "json":
+            if value is not None:
+                out[f.key] = decode_json(value)
+        else:
+            out[f.key] = decode_cell(f, value)
+    return out
 
 
 def decode_cell(field: Field, value: Any) -> Any:

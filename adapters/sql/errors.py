@@ -51,38 +51,41 @@ _CONNECTION_MARKERS = (
 )
 
 
+def _driver_code_in(exc: BaseException, sqlstates: tuple[str, ...], codes: tuple[int, ...]) -> bool:
+    """Whether ``exc`` is a driver error with one of ``sqlstates`` (PostgreSQL) or one of the MariaDB/MySQL error
+    ``codes`` (the driver exception's first argument)."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    args: tuple[Any, ...] = getattr(exc.orig, "args", ())
+    return getattr(exc.orig, "sqlstate", None) in sqlstates or (bool(args) and args[0] in codes)
+
+
+_REGEX_SQLSTATES = ("2201B",)  # invalid_regular_expression
+
+
 def _is_regex_error(exc: BaseException) -> bool:
     """The engine gave up on a (translated) pattern: PostgreSQL's ``invalid_regular_expression`` (e.g. "too
     complex"), MariaDB's ``ER_REGEXP_ERROR`` (its PCRE2 match limit; an error in a strict-mode write, a warning in
     a read: ``regex_sql.watch_regex_warnings``)."""
-    if not isinstance(exc, sa_exc.DBAPIError):
-        return False
-    args: tuple[Any, ...] = getattr(exc.orig, "args", ())
-    return getattr(exc.orig, "sqlstate", None) == "2201B" or args[:1] == (REGEXP_ERROR,)
+    return _driver_code_in(exc, _REGEX_SQLSTATES, (REGEXP_ERROR,))
 
 
-_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
-_CONFLICT_CODES = frozenset({1205, 1213})  # MariaDB/MySQL: lock wait timeout, deadlock
+_CONFLICT_SQLSTATES = ("40001", "40P01")  # serialization_failure, deadlock_detected
+_CONFLICT_CODES = (1205, 1213)  # MariaDB/MySQL: lock wait timeout, deadlock
 
 
 def _is_conflict(exc: BaseException) -> bool:
     """The engine aborted the statement (and its transaction) in a conflict with concurrent ones."""
-    if not isinstance(exc, sa_exc.DBAPIError):
-        return False
-    args: tuple[Any, ...] = getattr(exc.orig, "args", ())
-    return getattr(exc.orig, "sqlstate", None) in _CONFLICT_SQLSTATES or args[:1] in {(c,) for c in _CONFLICT_CODES}
+    return _driver_code_in(exc, _CONFLICT_SQLSTATES, _CONFLICT_CODES)
 
 
-_RANGE_SQLSTATES = frozenset({"22003"})  # numeric_value_out_of_range
-_RANGE_CODES = frozenset({1264, 1690})  # MariaDB/MySQL: out of range value, BIGINT value is out of range
+_RANGE_SQLSTATES = ("22003",)  # numeric_value_out_of_range
+_RANGE_CODES = (1264, 1690)  # MariaDB/MySQL: out of range value, BIGINT value is out of range
 
 
 def is_out_of_range(exc: BaseException) -> bool:
     """The engine refused a number its column (or arithmetic) cannot hold: an ``$inc`` past the column's range."""
-    if not isinstance(exc, sa_exc.DBAPIError):
-        return False
-    args: tuple[Any, ...] = getattr(exc.orig, "args", ())
-    return getattr(exc.orig, "sqlstate", None) in _RANGE_SQLSTATES or args[:1] in {(c,) for c in _RANGE_CODES}
+    return _driver_code_in(exc, _RANGE_SQLSTATES, _RANGE_CODES)
 
 
 def _is_connection_error(exc: BaseException) -> bool:

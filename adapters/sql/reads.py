@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..base import BaseAdapter
 from ..memory_eval import sort_docs
 from ..query import FindParams, Node
-from .columns import TableInfo, json_text
+from .columns import TableInfo
 from .compiler import SqlCompiler
 from .sqlite_reads import SqliteReader
 
@@ -40,9 +40,6 @@ class SqlReads(BaseAdapter):
         self, id: Any = None, read: bool = False
     ) -> AbstractAsyncContextManager[AsyncConnection]:  # pragma: no cover - SQLAdapter's
         raise NotImplementedError
-
-    def _json_text(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-        return json_text(column, self.dialect)
 
     def _columns(self) -> list[sa.ColumnElement[Any]]:
         return self._table_info().selected(self.dialect)

@@ -19,10 +19,10 @@ from ..errors import query_error
 from ..memory_eval import apply_update
 from ..query import In, Node, Update, check_value
 from ..query_limits import check_shape
-from .columns import Field, TableInfo, decode_cell
+from .columns import Field, TableInfo, decode_cell, decode_fields, json_text
 from .domains import check_json, check_stored, int_bounds, range_literal
 from .errors import is_out_of_range
-from .types import ANYID_LENGTH, decode_json, encode_id, encode_value
+from .types import ANYID_LENGTH, encode_id, encode_value
 from .unique import UniqueKeys
 
 __all__ = ["MARIADB_JSON_DEPTH", "SqlWrites", "inc_error", "null_inc_error"]
@@ -46,9 +46,6 @@ class SqlWrites(BaseAdapter):
         raise NotImplementedError
 
     async def _check_guards(self, conn: AsyncConnection) -> None:  # pragma: no cover - SQLAdapter's
-        raise NotImplementedError
-
-    def _json_text(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:  # pragma: no cover - SQLAdapter's
         raise NotImplementedError
 
     def _row_values(self, entity: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -121,20 +118,12 @@ class SqlWrites(BaseAdapter):
         ``lock``: ``FOR UPDATE`` on the servers)."""
         info = self._table_info()
         fields = [info.fields[k] for k in keys if k != self.id_key]
-        cols = [self._json_text(f.column) if f.kind == "json" else f.column for f in fields]
+        cols = [json_text(f.column, self.dialect) if f.kind == "json" else f.column for f in fields]
         stmt = sa.select(info.order, info.id.column, *cols).where(where).order_by(info.order)
         if lock and self.dialect != "sqlite":
             stmt = stmt.with_for_update()
-        out = []
-        for row in (await conn.execute(stmt)).all():
-            doc: dict[str, Any] = {self.id_key: decode_cell(info.id, row[1])}
-            for f, value in zip(fields, row[2:]):
-                if f.kind != "json":
-                    doc[f.key] = decode_cell(f, value)
-                elif value is not None:
-                    doc[f.key] = decode_json(value)
-            out.append((row[0], doc))
-        return out
+        rows = (await conn.execute(stmt)).all()
+        return [(row[0], decode_fields({self.id_key: decode_cell(info.id, row[1])}, fields, row[2:])) for row in rows]
 
     async def _remove_where(self, conn: AsyncConnection, where: sa.ColumnElement[bool]) -> int:
         """Delete the matching rows and their unique keys."""
@@ -188,12 +177,8 @@ class SqlWrites(BaseAdapter):
             assert filter is not None
             where = self._where(filter)
             await self._check_guards(conn)
-        if not update:
-            return int(
-                (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
-            )
         update, values = self._plain_update(update)
-        if not update:
+        if not update:  # nothing to change (or only $unset of absent columns): the matched count
             return int(
                 (await conn.execute(sa.select(sa.func.count()).select_from(info.table).where(where))).scalar_one()
             )
@@ -254,12 +239,12 @@ class SqlWrites(BaseAdapter):
             values[info.fields[path].column.key] = sa.null()
         for path, amount in update.inc:
             f = info.fields[path]
-            if int_bounds(f, self.dialect) is not None and amount != int(amount):
-                raise query_error(f"$inc.{path}", f"'{f.key}' holds integers", repr(amount), "update")
-            if int_bounds(f, self.dialect) is not None:  # bound as 64 bits: an overflow is the column's own error
-                values[f.column.key] = f.column + sa.literal(int(amount), sa.BigInteger())
-            else:
+            if int_bounds(f, self.dialect) is None:
                 values[f.column.key] = f.column + amount
+            elif amount != int(amount):
+                raise query_error(f"$inc.{path}", f"'{f.key}' holds integers", repr(amount), "update")
+            else:  # bound as 64 bits: an overflow is the column's own error
+                values[f.column.key] = f.column + sa.literal(int(amount), sa.BigInteger())
         return update, values
 
     async def _update_rows(self, conn: AsyncConnection, where: sa.ColumnElement[bool], update: Update) -> int:
