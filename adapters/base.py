@@ -38,7 +38,7 @@ An engine implements these primitives on validated objects (``adapters/query.py`
 
     _find(params: FindParams) -> list[dict]                   params.filter / sort / limit / offset
     _count(filter: Node) -> int
-    _insert(entities: list[dict]) -> list[dict]               atomic; generate missing "_id"
+    _insert(entities: list[dict]) -> list[dict]               atomic; generate missing "_id" (fresh checked copies)
     _update_many(filter: Node, update: Update) -> int         atomic
     _find_one_and_update(filter: Node, update: Update) -> dict | None     one atomic statement
     _find_one_and_delete(filter: Node) -> dict | None                     one atomic statement
@@ -336,7 +336,8 @@ class BaseAdapter(ABC):
 
     @abstractmethod
     async def _insert(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Store all entities or none; generate missing ids; raise ``EntityAlreadyExistsError`` on a clash."""
+        """Store all entities or none; generate missing ids; raise ``EntityAlreadyExistsError`` on a clash.
+        ``entities`` are validated copies made for this call (``_checked_entity``): the engine may keep them."""
 
     @abstractmethod
     async def _update_many(self, filter: Node, update: Update) -> int:
