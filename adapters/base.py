@@ -30,9 +30,10 @@ Inputs: ``query`` is the portable language (``docs/query-language.md``), ``updat
 
 Errors: ``ValidationError`` 422 (bad input), ``UnsupportedQueryError`` 400 (valid, but not by this engine),
 ``EntityAlreadyExistsError`` 409 (id or unique-index clash; nothing written), ``AdapterConnectionError`` 503
-(retryable), ``AdapterError`` 500 (anything else, generic message). Every public data method runs its engine code
-inside one wrapper that passes ``MoleculerError`` through and turns any other exception into
-``translate_error(exc)``: engines override ``translate_error`` to recognise their duplicate-key and connection errors.
+(retryable), ``AdapterConflictError`` 503 (retryable), ``AdapterError`` 500 (anything else, generic message). Every
+public data method runs its engine code inside one wrapper (``calls.engine_call``) that passes ``MoleculerError``
+through and turns any other exception into ``translate_error(exc)``: engines override ``translate_error`` to
+recognise their duplicate-key, connection and conflict errors; a conflict outside a transaction is run again there.
 
 An engine implements these primitives on validated objects (``adapters/query.py``)::
 
