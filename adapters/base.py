@@ -30,15 +30,16 @@ Inputs: ``query`` is the portable language (``docs/query-language.md``), ``updat
 
 Errors: ``ValidationError`` 422 (bad input), ``UnsupportedQueryError`` 400 (valid, but not by this engine),
 ``EntityAlreadyExistsError`` 409 (id or unique-index clash; nothing written), ``AdapterConnectionError`` 503
-(retryable), ``AdapterError`` 500 (anything else, generic message). Every public data method runs its engine code
-inside one wrapper that passes ``MoleculerError`` through and turns any other exception into
-``translate_error(exc)``: engines override ``translate_error`` to recognise their duplicate-key and connection errors.
+(retryable), ``AdapterConflictError`` 503 (retryable), ``AdapterError`` 500 (anything else, generic message). Every
+public data method runs its engine code inside one wrapper (``calls.engine_call``) that passes ``MoleculerError``
+through and turns any other exception into ``translate_error(exc)``: engines override ``translate_error`` to
+recognise their duplicate-key, connection and conflict errors; a conflict outside a transaction is run again there.
 
 An engine implements these primitives on validated objects (``adapters/query.py``)::
 
     _find(params: FindParams) -> list[dict]                   params.filter / sort / limit / offset
     _count(filter: Node) -> int
-    _insert(entities: list[dict]) -> list[dict]               atomic; generate missing "_id"
+    _insert(entities: list[dict]) -> list[dict]               atomic; generate missing "_id" (fresh checked copies)
     _update_many(filter: Node, update: Update) -> int         atomic
     _find_one_and_update(filter: Node, update: Update) -> dict | None     one atomic statement
     _find_one_and_delete(filter: Node) -> dict | None                     one atomic statement
@@ -336,7 +337,8 @@ class BaseAdapter(ABC):
 
     @abstractmethod
     async def _insert(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Store all entities or none; generate missing ids; raise ``EntityAlreadyExistsError`` on a clash."""
+        """Store all entities or none; generate missing ids; raise ``EntityAlreadyExistsError`` on a clash.
+        ``entities`` are validated copies made for this call (``_checked_entity``): the engine may keep them."""
 
     @abstractmethod
     async def _update_many(self, filter: Node, update: Update) -> int:

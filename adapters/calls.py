@@ -49,7 +49,10 @@ def engine_call(
 
     It also serialises calls around an *exclusive* transaction: while ``self._exclusive`` is ``(tx, lock)`` (an
     engine that isolates transactions by serialising them sets it from begin to end, holding ``lock``), a call from
-    a context outside ``tx`` waits for ``lock`` first."""
+    a context outside ``tx`` waits for ``lock`` first.
+
+    An ``AdapterConflictError`` raised outside a ``transaction()`` runs the whole call again (wait, translation
+    and all), at most ``CONFLICT_RETRIES`` times; inside one it propagates."""
 
     @functools.wraps(method)
     async def call(self: A, *args: P.args, **kwargs: P.kwargs) -> R:

@@ -6,6 +6,9 @@
 * ``EntityAlreadyExistsError`` (409, ``ENTITY_ALREADY_EXISTS``): a write reused an id (``data: {"id": id}``) or
   a value of a unique index (``data: {"fields": [...], "values": [...]}``); nothing was written.
 * ``AdapterConnectionError`` (503, ``ADAPTER_CONNECTION_ERROR``, retryable): the engine could not be reached.
+* ``AdapterConflictError`` (503, ``ADAPTER_CONFLICT``, retryable): the database aborted the call in a conflict with
+  concurrent ones (deadlock, serialization failure, lock wait timeout); ``engine_call`` runs it again outside a
+  transaction.
 * ``AdapterError`` (500, ``ADAPTER_ERROR``, a ``MoleculerServerError``): any other engine failure, with a generic
   message that does not leak the engine's internals (the original exception is kept on ``.original``, locally).
 * A malformed query, sort, update or paging value is a ``broker.errors.ValidationError`` (422) whose ``data``

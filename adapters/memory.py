@@ -164,8 +164,7 @@ class MemoryAdapter(IndexPlanner, BaseAdapter):
     async def _insert(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
         id_key = self.id_key
         prepared: dict[Any, dict[str, Any]] = {}
-        for entity in entities:
-            doc = copy_value(entity)
+        for doc in entities:  # fresh copies (``BaseAdapter._checked_entity``): the store may keep them
             id = doc.get(id_key)
             if id is None:
                 id = self._new_id(prepared)

@@ -233,7 +233,7 @@ def clash_error(fields: tuple[str, ...], doc: dict[str, Any]) -> EntityAlreadyEx
 
 
 def _value_at(doc: dict[str, Any], path: str) -> Any:
-    values = [v for v in resolve(doc, tuple(path.split("."))) if v is not MISSING]
+    values = [v for v in resolve(doc, split_path(path)) if v is not MISSING]
     if not values:
         return None
     return copy_value(values[0] if len(values) == 1 else values)

@@ -8,7 +8,7 @@ pieces only (code points, class items, bounds), never pattern text to re-parse::
     emit_char(c)             a literal character               emit_dot()                 '.'
     emit_caret()/emit_dollar()  '^' / '$' (``self.multiline``)  emit_boundary("b" | "B")   '\\b' / '\\B'
     emit_class(negated, items)  a class; items are ``(low, high)`` characters or the letters d D w W of escapes
-    emit_group(text)         '(...)' and '(?:...)' alike         emit_repeat(atom, low, high, lazy)
+    emit_group(text, capturing)  '(...)' / '(?:...)'           emit_repeat(atom, low, high, lazy, text)
     emit_pattern(text)       the whole pattern (flags)
 
 Outside a class, ``\\d`` is ``emit_class(False, ["d"])`` and ``\\D`` is ``emit_class(True, ["d"])`` (``w``/``W``
@@ -204,9 +204,6 @@ class RegexParser:
             raise self.fail("a lone surrogate is not a character")
         if c == "\x00":
             raise self.fail("a NUL character must be written \\x00 (MongoDB refuses it in a pattern)")
-        return self.folding_checked(c)
-
-    def folding_checked(self, c: str) -> str:
         if self.icase and c in "\u0130\u0131":
             raise self.fail(f"with option i, U+{ord(c):04X} (Turkish i) folds differently in PCRE and RE2")
         return c

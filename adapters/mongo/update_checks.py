@@ -23,6 +23,7 @@ from typing import Any
 from ..errors import UnsupportedQueryError, query_error
 from ..query import Update
 from ..query_tree import split_path
+from ..query_values import MISSING
 from ..updates import inc_sum, not_a_number, not_an_object
 from .ids import to_wire
 from .inc_bounds import inc_overflow_filter
@@ -49,10 +50,10 @@ async def check_update(collection: Any, flt: Filter, update: Update, session: di
     anything is written (see the module docstring). ``session`` holds the transaction's session, if any."""
 
     async def first(bad: Filter, path: str) -> Any:
-        """The value at ``path`` of a matched document that ``bad`` selects (``_NONE`` when there is none)."""
+        """The value at ``path`` of a matched document that ``bad`` selects (``MISSING``: no such document)."""
         doc = await collection.find_one({"$and": [flt, bad]}, {path: 1}, **session)
         if doc is None:
-            return _NONE
+            return MISSING
         value: Any = doc
         for segment in split_path(path):  # every shorter prefix holds an object (checked first)
             value = value.get(segment) if type(value) is dict else None
@@ -64,16 +65,16 @@ async def check_update(collection: Any, flt: Filter, update: Update, session: di
         for i in range(1, len(parts)):
             prefix = ".".join(parts[:i])
             stored = await first({"$or": [{prefix: {"$type": "array"}}, _not_type(prefix, "object")]}, prefix)
-            if stored is not _NONE:
+            if stored is not MISSING:
                 raise not_an_object(op, path, parts[i - 1], stored)
         if amount is None:
             continue
         stored = await first({"$or": [{path: {"$type": "array"}}, _not_type(path, "number")]}, path)
-        if stored is not _NONE:
+        if stored is not MISSING:
             raise not_a_number(path, stored)
         overflow = inc_overflow_filter(path, amount)
-        stored = await first(overflow, path) if overflow else _NONE
-        if stored is not _NONE:
+        stored = await first(overflow, path) if overflow else MISSING
+        if stored is not MISSING:
             inc_sum(stored, amount, path)  # raises the memory adapter's 422 for this value
             raise query_error(f"$inc.{path}", f"$inc overflows the number range at '{path}'", repr(amount), "update")
     for path in update.unset:
@@ -85,13 +86,6 @@ async def check_update(collection: Any, flt: Filter, update: Update, session: di
             if await collection.count_documents({"$and": [flt, {prefix: {"$type": "array"}}]}, limit=1, **session):
                 reason = f"MongoDB's $unset of '{path}' would set an element of the array '{prefix}' to null"
                 raise UnsupportedQueryError("$unset", adapter, path, reason)
-
-
-class _None:
-    __slots__ = ()
-
-
-_NONE = _None()
 
 
 def _not_type(path: str, kind: str) -> Filter:
