@@ -49,8 +49,11 @@ class Server:
 
     async def _matches(self, pattern: str, flags: str, subjects: list[str]) -> list[bool] | None:
         columns = [regex_match(sa.literal(s, sa.Text()), pattern, flags, self.dialect) for s in subjects]
+        # FROM a derived table: MariaDB clears the warnings of the previous statement only for a statement that
+        # uses a table, so a table-less SELECT would read a match-limit warning left by an earlier pattern.
+        one_row = sa.select(sa.literal(1).label("one")).subquery()
         async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(*columns))).one()
+            row = (await conn.execute(sa.select(*columns).select_from(one_row))).one()
             if self.dialect == "mariadb":
                 warnings = (await conn.exec_driver_sql("SHOW WARNINGS")).all()
                 if any(w[1] == 1139 for w in warnings):
