@@ -9,7 +9,6 @@ on an adapter whose ``capabilities`` lack it.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -51,12 +50,12 @@ try:  # the SQL adapter's factories, when SQLAlchemy is installed (the ``sql`` e
             lambda: SQLAdapter(f"sqlite+aiosqlite:///{_SQLITE_FILE}", _CONFORMANCE_TABLE, savepoints=False),
         ),
     ]
-    from .sql.conftest import MYSQL_URL, PG_URL, reachable
+    from tests.servers import CI, MYSQL_URL, PG_URL, reachable
 
-    _CI = os.environ.get("CI", "").lower() == "true"  # under CI an unreachable server fails instead of being left out
-    if reachable(PG_URL) or _CI:
+    # under CI an unreachable server fails instead of being left out
+    if reachable(PG_URL) or CI:
         ADAPTER_FACTORIES.append(("postgresql", lambda: SQLAdapter(PG_URL, _CONFORMANCE_TABLE, savepoints=False)))
-    if reachable(MYSQL_URL) or _CI:
+    if reachable(MYSQL_URL) or CI:
         ADAPTER_FACTORIES.append(("mariadb", lambda: SQLAdapter(MYSQL_URL, _CONFORMANCE_TABLE, savepoints=False)))
 except ImportError:  # pragma: no cover - without the sql extra
     pass

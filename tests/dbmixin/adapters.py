@@ -21,9 +21,9 @@ from functools import cache
 from typing import Any
 
 from adapters import BaseAdapter
+from tests.servers import CI
 
 MONGO_URI = os.environ.get("MONGO_URI")
-_CI = os.environ.get("CI", "").lower() == "true"
 
 # Every field name the suite's entities use (a column each on SQL); other names are a 422 there, by design.
 FIELDS = (
@@ -79,12 +79,12 @@ def adapter_kinds() -> dict[str, Callable[[str], BaseAdapter] | None]:
     try:
         import sqlalchemy  # noqa: F401
 
-        from tests.adapters.sql.conftest import MYSQL_URL, PG_URL, reachable
+        from tests.servers import MYSQL_URL, PG_URL, reachable
     except ImportError:  # pragma: no cover - without the sql extra
         return kinds
     kinds["sqlite"] = _sql("sqlite+aiosqlite://")
     for name, url in (("postgresql", PG_URL), ("mariadb", MYSQL_URL)):
-        if reachable(url) or _CI:
+        if reachable(url) or CI:
             kinds[name] = _sql(url)
     return kinds
 

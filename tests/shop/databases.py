@@ -14,25 +14,13 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
+from tests.servers import MYSQL_URL, PG_URL, require
 
 MONGO_URI = os.environ.get("MONGO_URI")
-PG_URL = os.environ.get("DBMIXIN_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-MYSQL_URL = os.environ.get("DBMIXIN_MYSQL_URL", "mysql+asyncmy://root@127.0.0.1:3306/test")
-
-
-def _reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=1.0):
-            return True
-    except OSError:
-        return False
 
 
 async def _execute(url: str, statement: str) -> None:
@@ -56,10 +44,7 @@ def fresh_database(kind: str, tmp: Path) -> tuple[str, Callable[[], None]]:
     import sqlalchemy as sa
 
     server = sa.make_url(PG_URL if kind == "postgresql" else MYSQL_URL)
-    if not _reachable(server.render_as_string(hide_password=False)):
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{kind} is not reachable (CI=true: a database may not be skipped)")
-        pytest.skip(f"{kind} is not reachable at {server.host}:{server.port}")
+    require(server.render_as_string(hide_password=False), kind)
     name = f"shop_e2e_{secrets.token_hex(4)}"
     admin_url = server.render_as_string(hide_password=False)
     asyncio.run(_execute(admin_url, f"CREATE DATABASE {name}"))

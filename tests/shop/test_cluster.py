@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.transit.conftest import NATS_URL, REDIS_URL, require_server
+from tests.servers import NATS_URL, REDIS_URL, require
 
 from .server import ADMIN, ShopProcess, sql_available
 
@@ -52,10 +52,10 @@ def redis_keys(pattern: str, delete: bool = False) -> list[bytes]:
 @pytest.fixture(params=["Memory", "redis"])
 def nodes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[ShopProcess, ShopProcess, str]]:
     """``(api node, services node, namespace)`` joined over NATS."""
-    require_server("127.0.0.1", 4222, "NATS")
+    require(NATS_URL, "NATS")
     cacher = request.param
     if cacher == "redis":
-        require_server("127.0.0.1", 6379, "Redis")
+        require(REDIS_URL, "Redis")
         cacher = REDIS_URL
     namespace = f"shop-test-{secrets.token_hex(4)}"
     common = {"TRANSPORTER": NATS_URL, "NAMESPACE": namespace, "CACHER": cacher,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -15,26 +13,6 @@ from broker import ServiceBroker
 from broker.transporters import FakeBus, FakeTransporter
 
 from .hostile import Peer
-
-NATS_URL = "nats://127.0.0.1:4222"
-REDIS_URL = "redis://127.0.0.1:6379"
-
-
-def server_reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def require_server(host: str, port: int, name: str) -> None:
-    """Skip when the server is down, except under ``CI=true`` where its absence is a failure."""
-    if server_reachable(host, port):
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{name} is not reachable at {host}:{port} (CI must start it)")
-    pytest.skip(f"{name} is not reachable at {host}:{port}")
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from broker.context import Context
 from broker.errors import BrokerOptionsError
 from broker.lru_cacher import MemoryLRUCacher
 from broker.redis_cacher import RedisCacher
-
-from .conftest import require_server
+from tests.servers import REDIS_URL, require
 
 
 async def test_memory_lru_keeps_at_most_max_entries_evicting_the_least_recently_used() -> None:
@@ -69,7 +68,7 @@ async def test_a_broker_with_memory_lru_caches_action_results_within_the_bound()
 
 @pytest.fixture
 async def redis_cacher() -> Any:
-    require_server("127.0.0.1", 6379, "Redis")
+    require(REDIS_URL, "Redis")
     broker = ServiceBroker(logger=False, namespace=f"c{uuid.uuid4().hex[:8]}")
     cacher = RedisCacher()
     cacher.init(broker)

@@ -19,20 +19,21 @@ import pytest
 from broker import ServiceBroker
 from broker.context import Context
 from broker.errors import ValidationError
+from tests.servers import NATS_URL, REDIS_URL, require
 
-from .conftest import NATS_URL, REDIS_URL, require_server, server_cluster, stop_all, until
+from .conftest import server_cluster, stop_all, until
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-TRANSPORTS = {"nats": (4222, "NATS", NATS_URL), "redis": (6379, "Redis", REDIS_URL)}
+TRANSPORTS = {"nats": ("NATS", NATS_URL), "redis": ("Redis", REDIS_URL)}
 
 
 @pytest.fixture(params=sorted(TRANSPORTS))
 async def cluster(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Any]]:
     """``await cluster(node_id, *schemas, **options)`` → a started broker on the real NATS or Redis server."""
-    port, label, url = TRANSPORTS[request.param]
-    require_server("127.0.0.1", port, label)
+    label, url = TRANSPORTS[request.param]
+    require(url, label)
     brokers: list[ServiceBroker] = []
     yield server_cluster(url, brokers)
     await stop_all(brokers)

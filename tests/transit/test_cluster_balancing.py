@@ -16,13 +16,14 @@ from broker import packets as P
 from broker.cache_keys import MISSING
 from broker.context import Context
 from dbmixin import DbMixin
+from tests.servers import NATS_URL, require
 
-from .conftest import NATS_URL, require_server, server_cluster, stop_all, until
+from .conftest import server_cluster, stop_all, until
 
 
 @pytest.fixture
 async def cluster() -> AsyncIterator[Callable[..., Any]]:
-    require_server("127.0.0.1", 4222, "NATS")
+    require(NATS_URL, "NATS")
     brokers: list[ServiceBroker] = []
     yield server_cluster(NATS_URL, brokers)
     await stop_all(brokers)

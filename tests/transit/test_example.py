@@ -8,14 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import require_server
+from tests.servers import NATS_URL, require
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = "Hello Ada from node-1\nnode-2 heard that Ada was greeted\n"
 
 
 def test_the_two_node_example_runs_over_nats() -> None:
-    require_server("127.0.0.1", 4222, "NATS")
+    require(NATS_URL, "NATS")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.run(
         [sys.executable, "examples/two_nodes.py"], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env

@@ -22,8 +22,7 @@ import pytest
 from broker import ServiceBroker
 from broker.context import Context
 from broker.errors import MoleculerClientError
-
-from .conftest import NATS_URL, REDIS_URL, require_server
+from tests.servers import NATS_URL, REDIS_URL, require
 
 PEER = Path(__file__).resolve().parent / "interop" / "peer.js"
 CACHE = Path.home() / ".cache" / "dbmixin-interop"
@@ -64,9 +63,9 @@ async def add(self: Any, ctx: Context) -> Any:
 @pytest.mark.parametrize("url", [NATS_URL, REDIS_URL])
 async def test_python_and_nodejs_nodes_call_each_other_and_exchange_events(protocol: str, url: str) -> None:
     if url == NATS_URL:
-        require_server("127.0.0.1", 4222, "NATS")
+        require(NATS_URL, "NATS")
     else:
-        require_server("127.0.0.1", 6379, "Redis")
+        require(REDIS_URL, "Redis")
     folder = moleculer_dir(protocol)
     namespace = f"i{uuid.uuid4().hex[:8]}"
     js_events: list[Any] = []

@@ -14,8 +14,8 @@ import pytest
 
 from broker import ServiceBroker
 from dbmixin import DbMixin
+from tests.servers import NATS_URL, require
 
-from .conftest import NATS_URL, require_server
 from .test_interop import REDIS_URL, moleculer_dir
 
 PEER = Path(__file__).resolve().parent / "interop" / "peer_db.js"
@@ -24,7 +24,7 @@ PEER = Path(__file__).resolve().parent / "interop" / "peer_db.js"
 @pytest.mark.parametrize("protocol", ["4", "5"])
 @pytest.mark.parametrize("url", [NATS_URL, REDIS_URL])
 async def test_nodejs_and_python_data_services_use_each_other(protocol: str, url: str) -> None:
-    require_server("127.0.0.1", 4222 if url == NATS_URL else 6379, "NATS" if url == NATS_URL else "Redis")
+    require(url, "NATS" if url == NATS_URL else "Redis")
     folder = moleculer_dir(protocol)
     if not (folder / "node_modules" / "moleculer-db" / "package.json").exists():
         proc = await asyncio.create_subprocess_exec(

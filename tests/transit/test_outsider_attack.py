@@ -26,8 +26,9 @@ from broker.errors import (
 from broker.registry import EVENT_CACHE_SIZE
 from broker.serializers import JSONSerializer
 from broker.transporters import FakeBus
+from tests.servers import NATS_URL, REDIS_URL, require
 
-from .conftest import NATS_URL, REDIS_URL, require_server, settle, until
+from .conftest import settle, until
 from .hostile import DEEP, SLOW, VICTIM, Peer, request
 
 # -- bytes that are not a packet ----------------------------------------------------------------------------------
@@ -271,7 +272,7 @@ async def _raw_publisher(kind: str) -> tuple[Any, Any]:
 
 @pytest.mark.parametrize("kind", ["nats", "redis"])
 async def test_a_hostile_client_of_the_real_server_cannot_take_a_node_down(kind: str) -> None:
-    require_server("127.0.0.1", 4222 if kind == "nats" else 6379, kind)
+    require(NATS_URL if kind == "nats" else REDIS_URL, kind)
     namespace = f"atk{uuid.uuid4().hex[:8]}"
     url = NATS_URL if kind == "nats" else REDIS_URL
     heard: list[str] = []
