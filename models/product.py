@@ -11,8 +11,8 @@ from .fields import Active, Category, Description, Price, ProductName, Stock, no
 __all__ = ["Product", "ProductCreate", "ProductUpdate"]
 
 
-class Product(BaseModel):
-    """A stored product: the ``entityValidator`` and the SQL table's columns."""
+class _ProductFields(BaseModel):
+    """The fields an admin gives a product, declared once for the stored product and its create variant."""
 
     name: ProductName
     description: Description = ""
@@ -20,20 +20,19 @@ class Product(BaseModel):
     stock: Stock = 0
     category: Category = "general"
     isActive: Active = True
+
+
+class Product(_ProductFields):
+    """A stored product: the ``entityValidator`` and the SQL table's columns."""
+
     createdAt: datetime = Field(default_factory=now)
     updatedAt: datetime | None = None
 
 
-class ProductCreate(BaseModel):
+class ProductCreate(_ProductFields):
     """``POST /api/admin/product``: no id, no timestamps, nothing undeclared."""
 
     model_config = ConfigDict(extra="forbid")
-    name: ProductName
-    description: Description = ""
-    price: Price
-    stock: Stock = 0
-    category: Category = "general"
-    isActive: Active = True
 
 
 class ProductUpdate(BaseModel):
