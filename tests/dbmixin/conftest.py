@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from broker import ServiceBroker
+from broker.errors import ValidationError
 from dbmixin import DbMixin
 from tests.adapters.mongo.servers import mark_mongomock_differences
 
@@ -77,3 +78,11 @@ def posts_schema(**extra: Any) -> dict[str, Any]:
 async def seed(broker: ServiceBroker, service: str = "posts", rows: list[dict[str, Any]] | None = None) -> list:
     """Insert rows through the ``insert`` action and return the created entities."""
     return await broker.call(f"{service}.insert", {"entities": [dict(r) for r in (rows or POSTS)]})
+
+
+async def refused(broker: ServiceBroker, action: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Call ``action``, which must fail with a 422 ``ValidationError``; its first error entry."""
+    with pytest.raises(ValidationError) as info:
+        await broker.call(action, params)
+    assert info.value.code == 422
+    return info.value.data[0]

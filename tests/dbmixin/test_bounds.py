@@ -9,7 +9,7 @@ import pytest
 from broker.errors import ValidationError
 from dbmixin.params import MAX_COUNT, MAX_DEPTH, MAX_INT
 
-from .conftest import posts_schema, seed
+from .conftest import posts_schema, refused, seed
 
 
 def _nest(depth: int) -> Any:
@@ -17,13 +17,6 @@ def _nest(depth: int) -> Any:
     for _ in range(depth):
         value = {"a": value}
     return value
-
-
-async def refused(broker: Any, action: str, params: dict[str, Any]) -> dict[str, Any]:
-    with pytest.raises(ValidationError) as info:
-        await broker.call(action, params)
-    assert info.value.code == 422
-    return info.value.data[0]
 
 
 @pytest.mark.parametrize(

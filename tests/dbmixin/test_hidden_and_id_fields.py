@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from broker.errors import ValidationError
-
-from .conftest import posts_schema
+from .conftest import posts_schema, refused
 
 USERS = [
     {"name": "ann", "password": "hunter2", "profile": {"secret": "s1", "city": "Paris"},
@@ -22,13 +20,6 @@ async def users(make_broker: Any, **settings: Any) -> Any:
     broker = await make_broker(posts_schema(name="users", settings=settings))
     await broker.call("users.insert", {"entities": USERS})
     return broker
-
-
-async def refused(broker: Any, action: str, params: dict[str, Any]) -> dict[str, Any]:
-    with pytest.raises(ValidationError) as info:
-        await broker.call(action, params)
-    assert info.value.code == 422
-    return info.value.data[0]
 
 
 async def test_search_without_search_fields_skips_excluded_fields(make_broker):
