@@ -42,9 +42,7 @@ async def cluster(bus: FakeBus) -> AsyncIterator[Callable[..., Any]]:
         return broker
 
     yield factory
-    for broker in brokers:
-        if broker.started:
-            await broker.stop()
+    await stop_all(brokers)
 
 
 def server_cluster(url: str, brokers: list[ServiceBroker]) -> Callable[..., Any]:
@@ -68,6 +66,7 @@ def server_cluster(url: str, brokers: list[ServiceBroker]) -> Callable[..., Any]
 
 
 async def stop_all(brokers: list[ServiceBroker]) -> None:
+    """Stop every broker of the list that is still running."""
     for broker in brokers:
         if broker.started:
             await broker.stop()

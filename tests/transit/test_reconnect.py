@@ -18,6 +18,8 @@ from broker import ServiceBroker
 from broker.cache_keys import MISSING
 from broker.context import Context
 
+from .conftest import stop_all
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -90,9 +92,7 @@ async def test_nodes_reconnect_and_reannounce_after_a_server_restart() -> None:
         await c.wait_for_services(["svc", "watch"], timeout=5000)
         assert await c.call("svc.do") == "ok"
     finally:
-        for broker in brokers:
-            if broker.started:
-                await broker.stop()
+        await stop_all(brokers)
         server.terminate()
         server.wait(10)
 
@@ -127,8 +127,6 @@ async def test_redis_nodes_reconnect_after_a_server_restart() -> None:
                 except Exception:
                     await asyncio.sleep(0.1)
     finally:
-        for broker in brokers:
-            if broker.started:
-                await broker.stop()
+        await stop_all(brokers)
         server.terminate()
         server.wait(10)
